@@ -1,0 +1,119 @@
+# Trợ lý Dịch vụ công — the project's only command list.
+#   make run    install what is missing, train when inputs changed, start Rasa + app
+#   make test   install what is missing, lint, train, run every test
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON311 ?= python3
+VENV := .venv
+RASA_VENV := .venv-rasa
+PY := $(VENV)/bin/python
+RASA := $(RASA_VENV)/bin/rasa
+MODEL := models/assistant.tar.gz
+# pip prints a warning per package for index folders that do not exist; hide that noise only.
+PIP_QUIET := 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+RASA_ENV := PYTHONPATH=$(CURDIR) RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 \
+	SQLALCHEMY_SILENCE_UBER_WARNING=1 PYTHONWARNINGS=ignore
+
+# Python 3.10 for Rasa: a working python3.10 on PATH, else the newest pyenv 3.10.
+find_python310 = $(shell \
+	if command -v python3.10 >/dev/null 2>&1 && python3.10 -c 'import sys' >/dev/null 2>&1; then \
+		command -v python3.10; \
+	else \
+		ls -d $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.10.*/bin/python3.10 2>/dev/null | sort -V | tail -n 1; \
+	fi)
+
+# The app environment's requirements: pyproject.toml's dependencies and dev extras.
+define DEPENDENCIES
+import tomllib
+project = tomllib.load(open("pyproject.toml", "rb"))["project"]
+print("\n".join(project["dependencies"] + project["optional-dependencies"]["dev"]))
+endef
+export DEPENDENCIES
+
+# Everything the trained model depends on: retrain only when one of these changed.
+TRAIN_INPUTS := config.yml $(shell find bot/domain bot/data nlu -type f \( -name '*.yml' -o -name '*.py' \)) \
+	knowledge/text.py knowledge/content/abbreviations.tsv
+
+.PHONY: help install run train test lint bench lock clean
+
+help:
+	@echo "make run     start the assistant (installs and trains first when needed)"
+	@echo "make test    lint and run every test (installs and trains first when needed)"
+	@echo "make train   train the Rasa model if its inputs changed"
+	@echo "make install create .venv (Python 3.11) and .venv-rasa (Python 3.10)"
+	@echo "make lint    ruff and the import-layering contracts"
+	@echo "make bench   start-up time and /api/chat latency (see BENCHMARKS.md)"
+	@echo "make lock    re-resolve both environments and rewrite requirements/*-lock.txt"
+	@echo "make clean   remove environments, models and var/"
+
+install: $(VENV)/.installed $(RASA_VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements/app-lock.txt
+	@echo "==> Installing the app environment ($(VENV), Python 3.11)"
+	@test -x $(PY) || $(PYTHON311) -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade "pip>=24" $(PIP_QUIET)
+	@# torch first, from the CPU wheel; a bare "torch" would pull a multi-GB CUDA build.
+	@$(PY) -m pip install -q torch==2.13.0 $(PIP_QUIET)
+	@$(PY) -m pip install -q -c requirements/app-lock.txt -r <($(PY) -c "$$DEPENDENCIES") $(PIP_QUIET)
+	@touch $@
+
+$(RASA_VENV)/.installed: requirements/rasa-lock.txt
+	@py310="$(find_python310)"; \
+	if [ -z "$$py310" ]; then \
+		echo "Python 3.10 was not found (Rasa 3.6 runs only on 3.10)." >&2; \
+		echo "Install it, e.g. 'pyenv install 3.10' or 'apt-get install python3.10 python3.10-venv', then retry." >&2; \
+		exit 1; \
+	fi; \
+	echo "==> Installing the Rasa environment ($(RASA_VENV), $$py310)"; \
+	test -x $(RASA_VENV)/bin/python || "$$py310" -m venv $(RASA_VENV)
+	@$(RASA_VENV)/bin/pip install -q --upgrade "pip<25" $(PIP_QUIET)
+	@$(RASA_VENV)/bin/pip install -q -c requirements/rasa-lock.txt rasa==3.6.21 "pytest<9" $(PIP_QUIET)
+	@touch $@
+
+train: $(MODEL)
+
+$(MODEL): $(TRAIN_INPUTS) | $(RASA_VENV)/.installed
+	@echo "==> Training the Rasa model (a few minutes on 2 cores)"
+	@mkdir -p models var/log
+	@start=$$(date +%s); \
+	$(RASA_ENV) $(RASA) train --config config.yml --domain bot/domain --data bot/data \
+		--out models --fixed-model-name assistant > var/log/train.log 2>&1 \
+		|| { tail -n 40 var/log/train.log; echo "Training failed; full log in var/log/train.log" >&2; exit 1; }; \
+	touch $@; \
+	echo "    trained in $$(( $$(date +%s) - start )) s"
+
+run: install train
+	@$(PY) -m app run
+
+lint: $(VENV)/.installed
+	@echo "==> Lint"
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/lint-imports
+
+test: install lint train
+	@echo "==> Tests of the Rasa-side components (.venv-rasa, Python 3.10)"
+	@$(RASA_ENV) $(RASA_VENV)/bin/python -m pytest tests/nlu -p no:cacheprovider -W ignore::DeprecationWarning
+	@echo "==> Tests of the app, actions, knowledge and the running stack (.venv, Python 3.11)"
+	@$(PY) -m pytest --ignore=tests/nlu
+
+bench: install train
+	@$(PY) -m benchmarks.chat_latency
+
+lock:
+	@echo "==> Re-resolving the app environment into requirements/app-lock.txt"
+	@rm -rf var/lock-venv && $(PYTHON311) -m venv var/lock-venv
+	@var/lock-venv/bin/pip install -q torch==2.13.0 $(PIP_QUIET)
+	@var/lock-venv/bin/pip install -q -r <($(PYTHON311) -c "$$DEPENDENCIES") $(PIP_QUIET)
+	@var/lock-venv/bin/pip freeze | sed 's/+cpu$$//' > requirements/app-lock.txt
+	@echo "==> Re-resolving the Rasa environment into requirements/rasa-lock.txt"
+	@rm -rf var/lock-venv-rasa && "$(find_python310)" -m venv var/lock-venv-rasa
+	@var/lock-venv-rasa/bin/pip install -q --upgrade "pip<25" $(PIP_QUIET)
+	@var/lock-venv-rasa/bin/pip install -q rasa==3.6.21 "pytest<9" $(PIP_QUIET)
+	@var/lock-venv-rasa/bin/pip freeze > requirements/rasa-lock.txt
+	@rm -rf var/lock-venv var/lock-venv-rasa
+
+clean:
+	rm -rf $(VENV) $(RASA_VENV) models var .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The FastAPI application that wires the assistant together (imported by nothing)."""

@@ -1,0 +1,98 @@
+"""POST /api/chat: one message in, the bot's replies out, whatever happens to Rasa."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from pydantic import BaseModel, Field
+
+from app.rasa_client import RasaClient, RasaError
+from app.settings import Settings
+from connectors.message import Button, OutgoingMessage, from_bot_replies
+from knowledge.text import clean
+
+logger = logging.getLogger(__name__)
+router = APIRouter(prefix="/api", tags=["chat"])
+
+# Channel-namespaced conversation ids: "web:<uuid>", "tg:<chat id>", "zalo:<user id>".
+SENDER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}$"
+
+
+class ChatRequest(BaseModel):
+    sender: str = Field(pattern=SENDER_PATTERN, description="Conversation id, e.g. web:<uuid>")
+    text: str = Field(description="What the person typed, or a button payload")
+
+
+class ChatResponse(BaseModel):
+    messages: list[OutgoingMessage]
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_rasa(request: Request) -> RasaClient:
+    return request.app.state.rasa
+
+
+def unavailable_reply(settings: Settings) -> OutgoingMessage:
+    """What a person reads when the dialogue engine cannot answer."""
+    return OutgoingMessage(
+        text=(
+            "Xin lỗi anh/chị, hệ thống trợ lý đang bận hoặc tạm gián đoạn nên chưa trả lời được. "
+            f"Anh/chị vui lòng thử lại sau ít phút, hoặc gọi đường dây nóng {settings.centre_hotline} "
+            f"({settings.centre_hours}) để được hỗ trợ."
+        ),
+        buttons=[Button(title="Thử lại", payload="/greet")],
+    )
+
+
+async def converse(
+    rasa: RasaClient, settings: Settings, sender: str, text: str, channel: str
+) -> list[OutgoingMessage]:
+    """The shared conversation core: hand a cleaned message to Rasa, return renderable replies.
+
+    Channels call this with their own namespaced sender id. Never raises for Rasa failures.
+    """
+    started = time.perf_counter()
+    try:
+        replies = await rasa.send(sender, text, metadata={"channel": channel})
+    except RasaError as exc:
+        logger.warning("chat channel=%s sender=%s: Rasa failed: %s", channel, sender, exc)
+        return [unavailable_reply(settings)]
+    messages = from_bot_replies(replies)
+    logger.info(
+        "chat channel=%s sender=%s chars=%d replies=%d ms=%.0f",
+        channel,
+        sender,
+        len(text),
+        len(messages),
+        (time.perf_counter() - started) * 1000,
+    )
+    return messages
+
+
+@router.post("/chat", response_model=ChatResponse)
+async def chat(
+    body: ChatRequest,
+    settings: Annotated[Settings, Depends(get_settings)],
+    rasa: Annotated[RasaClient, Depends(get_rasa)],
+) -> ChatResponse:
+    text = clean(body.text)
+    if not text:
+        raise HTTPException(
+            status_code=422, detail="Tin nhắn đang trống. Anh/chị vui lòng nhập nội dung cần hỏi."
+        )
+    if len(text) > settings.chat_max_chars:
+        raise HTTPException(
+            status_code=413,
+            detail=(
+                f"Tin nhắn dài quá {settings.chat_max_chars} ký tự. "
+                "Anh/chị vui lòng rút gọn hoặc chia thành nhiều tin nhắn."
+            ),
+        )
+    channel = body.sender.split(":", 1)[0] if ":" in body.sender else "api"
+    return ChatResponse(messages=await converse(rasa, settings, body.sender, text, channel=channel))

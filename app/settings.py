@@ -1,0 +1,71 @@
+"""Settings of the application process, read from the environment and ``.env``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, computed_field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+_PLACEHOLDERS = {"", "changeme", "change-me", "secret", "token", "devtoken"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=ROOT / ".env", env_file_encoding="utf-8", extra="ignore")
+
+    app_env: Literal["local", "production"] = "local"
+    app_host: str = "127.0.0.1"
+    app_port: int = Field(8000, ge=1, le=65535)
+    public_url: str = Field("", description="Address people use, if different from host:port")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    rasa_port: int = Field(5005, ge=1, le=65535)
+    rasa_auth_token: str = ""
+    rasa_timeout: float = Field(10.0, gt=0, le=120)
+    rasa_tracker_url: str = ""
+    rasa_model: str = "models/assistant.tar.gz"
+
+    chat_max_chars: int = Field(2000, ge=50, le=20000)
+
+    centre_name: str = "Trung tâm Phục vụ hành chính công tỉnh"
+    centre_address: str = "Bộ phận Một cửa của Ủy ban nhân dân xã, phường nơi anh/chị cư trú"
+    centre_hotline: str = "1800 1096"
+    centre_hours: str = "Giờ hành chính, từ thứ Hai đến thứ Sáu"
+    portal_url: str = "https://dichvucong.gov.vn"
+
+    var_dir: Path = ROOT / "var"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def base_url(self) -> str:
+        host = "localhost" if self.app_host in {"127.0.0.1", "0.0.0.0", "::"} else self.app_host  # noqa: S104
+        return self.public_url.rstrip("/") or f"http://{host}:{self.app_port}"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def tracker_url(self) -> str:
+        return self.rasa_tracker_url or f"sqlite:///{self.var_dir / 'tracker.db'}"
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.app_env != "local" and (
+            self.rasa_auth_token.lower() in _PLACEHOLDERS or len(self.rasa_auth_token) < 24
+        ):
+            raise ValueError(
+                "RASA_AUTH_TOKEN must be set to a random value of at least 24 characters "
+                "outside local use (APP_ENV=production)"
+            )
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

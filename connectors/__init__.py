@@ -1,0 +1,1 @@
+"""Channel adapters around one neutral message model (no Rasa imports)."""

@@ -1,0 +1,57 @@
+"""The neutral outgoing message every channel renders in its own way."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class Button(BaseModel):
+    title: str
+    payload: str
+
+
+class Link(BaseModel):
+    title: str
+    url: str
+
+
+class OutgoingMessage(BaseModel):
+    text: str = ""
+    buttons: list[Button] = Field(default_factory=list)
+    links: list[Link] = Field(default_factory=list)
+    image: str | None = None
+
+    @classmethod
+    def from_bot(cls, reply: dict[str, Any]) -> OutgoingMessage:
+        """Build a message from one reply of Rasa's REST channel (text, buttons, image, custom)."""
+        custom = reply.get("custom") if isinstance(reply.get("custom"), dict) else {}
+        buttons = [
+            Button(title=str(b.get("title", "")), payload=str(b.get("payload", "")))
+            for b in reply.get("buttons") or []
+            if isinstance(b, dict) and b.get("title")
+        ]
+        links = [
+            Link(title=str(link.get("title") or link.get("url")), url=str(link["url"]))
+            for link in custom.get("links") or []
+            if isinstance(link, dict) and link.get("url")
+        ]
+        return cls(
+            text=str(reply.get("text") or custom.get("text") or ""),
+            buttons=buttons,
+            links=links,
+            image=reply.get("image") or None,
+        )
+
+
+def from_bot_replies(replies: list[dict[str, Any]]) -> list[OutgoingMessage]:
+    """Rasa sends a reply's custom part (links) as a separate message: fold it into the last one."""
+    messages: list[OutgoingMessage] = []
+    for reply in replies:
+        message = OutgoingMessage.from_bot(reply)
+        if messages and not message.text and not message.buttons and not message.image:
+            messages[-1].links.extend(message.links)
+        elif message.text or message.buttons or message.links or message.image:
+            messages.append(message)
+    return messages
