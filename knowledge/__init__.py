@@ -1,0 +1,1 @@
+"""The knowledge base. Kept import-light: the Rasa environment imports knowledge.text alone."""
