@@ -7,14 +7,22 @@ import signal
 import sys
 import time
 
+from pydantic import ValidationError
+
 from app.runner import Stack, StartupError, ensure_auth_token
+from app.settings import get_settings
 
 
 def run() -> int:
     ensure_auth_token()
-    from app.settings import get_settings
-
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])).upper() or 'settings'}: {e['msg']}" for e in exc.errors()
+        )
+        print(f"Cannot start: invalid settings in the environment or .env — {problems}", file=sys.stderr)
+        return 2
     stack = Stack(settings=settings, log_dir=settings.var_dir / "log")
 
     def _stop(signum: int, _frame: object) -> None:

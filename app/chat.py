@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from app.rasa_client import RasaClient, RasaError
 from app.settings import Settings
-from connectors.message import Button, OutgoingMessage, from_bot_replies
+from connectors.message import OutgoingMessage, from_bot_replies
 from knowledge.text import clean
 
 logger = logging.getLogger(__name__)
@@ -45,8 +45,7 @@ def unavailable_reply(settings: Settings) -> OutgoingMessage:
             "Xin lỗi anh/chị, hệ thống trợ lý đang bận hoặc tạm gián đoạn nên chưa trả lời được. "
             f"Anh/chị vui lòng thử lại sau ít phút, hoặc gọi đường dây nóng {settings.centre_hotline} "
             f"({settings.centre_hours}) để được hỗ trợ."
-        ),
-        buttons=[Button(title="Thử lại", payload="/greet")],
+        )
     )
 
 
