@@ -12,12 +12,15 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import httpx
 
+from app.logs import redact
 from app.settings import ROOT, Settings
 
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -32,6 +35,17 @@ RASA_QUIET_ENV = {
 
 class StartupError(RuntimeError):
     """The stack could not be started; the message says what to do."""
+
+
+def _copy_redacted(stream: IO[bytes], path: Path) -> None:
+    """Copy a child's output to its log file, masking tokens, ID-card and phone numbers.
+
+    Rasa logs some user text itself (e.g. a message it cannot parse); this is where it is masked.
+    """
+    with stream, path.open("a", encoding="utf-8") as log:
+        for raw in iter(stream.readline, b""):
+            log.write(redact(raw.decode("utf-8", errors="replace")))
+            log.flush()
 
 
 def ensure_auth_token(env_file: Path = ROOT / ".env") -> None:
@@ -123,6 +137,7 @@ class Stack:
     settings: Settings
     log_dir: Path
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    _copiers: dict[str, threading.Thread] = field(default_factory=dict)
 
     def check(self) -> None:
         if not RASA_BIN.exists():
@@ -152,12 +167,22 @@ class Stack:
         self.start_app()
 
     def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        """Start a child whose output goes, redacted line by line, to ``log_dir/<name>.log``."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = (self.log_dir / f"{name}.log").open("ab")
-        self.processes[name] = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
-        log.close()
+        copier = threading.Thread(
+            target=_copy_redacted, args=(process.stdout, self.log_dir / f"{name}.log"), daemon=True
+        )
+        copier.start()
+        self.processes[name] = process
+        self._copiers[name] = copier
 
     def log_tail(self, name: str, lines: int = 30) -> str:
         path = self.log_dir / f"{name}.log"
@@ -194,6 +219,9 @@ class Stack:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+        copier = self._copiers.pop(name, None)
+        if copier is not None:
+            copier.join(timeout=5)
 
     def stop(self) -> None:
         for name in ("app", "rasa"):

@@ -143,6 +143,7 @@ def normalize(text: str) -> str:
 
 # Eight or more digits, possibly grouped by single spaces, dots or dashes, optionally after "+".
 _DIGIT_RUN = re.compile(r"(?<!\d)\+?\d(?:[ .\-]?\d){7,}(?!\d)")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2})?$")
 
 
 def mask_numbers(text: str) -> str:
@@ -153,6 +154,8 @@ def mask_numbers(text: str) -> str:
     """
 
     def _mask(match: re.Match[str]) -> str:
+        if _ISO_DATE.match(match.group(0)):
+            return match.group(0)  # a timestamp such as "2026-11-27 23:18", not a person's number
         digits = re.sub(r"\D", "", match.group(0))
         return "***" + digits[-2:]
 

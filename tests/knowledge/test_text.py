@@ -104,3 +104,5 @@ def test_mask_numbers_hides_id_and_phone_numbers(typed):
 
 def test_mask_numbers_keeps_short_numbers_and_dates():
     assert text.mask_numbers("lệ phí 50000 đồng, hạn 27/11/2026") == "lệ phí 50000 đồng, hạn 27/11/2026"
+    line = "2026-11-27 23:18:16,216 INFO chat"
+    assert text.mask_numbers(line) == line
