@@ -30,7 +30,7 @@ class ChatResponse(BaseModel):
     messages: list[OutgoingMessage]
 
 
-def get_settings(request: Request) -> Settings:
+def request_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
@@ -77,7 +77,7 @@ async def converse(
 @router.post("/chat", response_model=ChatResponse)
 async def chat(
     body: ChatRequest,
-    settings: Annotated[Settings, Depends(get_settings)],
+    settings: Annotated[Settings, Depends(request_settings)],
     rasa: Annotated[RasaClient, Depends(get_rasa)],
 ) -> ChatResponse:
     text = clean(body.text)

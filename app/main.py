@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,7 +21,6 @@ from app.rasa_client import RasaClient
 from app.settings import Settings, get_settings
 
 STATIC = Path(__file__).parent / "static"
-logger = logging.getLogger(__name__)
 
 
 def build_services(settings: Settings) -> Services:
