@@ -36,12 +36,19 @@ export DEPENDENCIES
 TRAIN_INPUTS := config.yml $(shell find bot/domain bot/data nlu -type f \( -name '*.yml' -o -name '*.py' \)) \
 	knowledge/text.py knowledge/content/abbreviations.tsv
 
-.PHONY: help install run train test lint bench lock clean
+# The knowledge index depends on the content, the code that builds it and the dev set it is
+# calibrated on.
+INDEX := var/index/calibration.json
+INDEX_INPUTS := $(shell find knowledge -type f \( -name '*.py' -o -name '*.yml' -o -name '*.tsv' \)) \
+	tests/data/retrieval_dev.jsonl
+
+.PHONY: help install run train index test lint bench lock clean
 
 help:
 	@echo "make run     start the assistant (installs and trains first when needed)"
 	@echo "make test    lint and run every test (installs and trains first when needed)"
 	@echo "make train   train the Rasa model if its inputs changed"
+	@echo "make index   build the knowledge index (and tune its model) if the content changed"
 	@echo "make install create .venv (Python 3.11) and .venv-rasa (Python 3.10)"
 	@echo "make lint    ruff and the import-layering contracts"
 	@echo "make bench   start-up time and /api/chat latency (see BENCHMARKS.md)"
@@ -84,7 +91,18 @@ $(MODEL): $(TRAIN_INPUTS) | $(RASA_VENV)/.installed
 	touch $@; \
 	echo "    trained in $$(( $$(date +%s) - start )) s"
 
-run: install train
+index: $(INDEX)
+
+$(INDEX): $(INDEX_INPUTS) | $(VENV)/.installed
+	@echo "==> Building the knowledge index (the first time, fine-tuning the model takes a few minutes)"
+	@mkdir -p var/log
+	@start=$$(date +%s); \
+	$(PY) -m knowledge index > var/log/index.json 2> var/log/index.log \
+		|| { tail -n 30 var/log/index.log; echo "Indexing failed; full log in var/log/index.log" >&2; exit 1; }; \
+	touch $@; \
+	echo "    indexed in $$(( $$(date +%s) - start )) s (report: var/log/index.json)"
+
+run: install train index
 	@$(PY) -m app run
 
 lint: $(VENV)/.installed
@@ -93,14 +111,15 @@ lint: $(VENV)/.installed
 	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/lint-imports
 
-test: install lint train
+test: install lint train index
 	@echo "==> Tests of the Rasa-side components (.venv-rasa, Python 3.10)"
 	@$(RASA_ENV) $(RASA_VENV)/bin/python -m pytest tests/nlu -p no:cacheprovider -W ignore::DeprecationWarning
 	@echo "==> Tests of the app, actions, knowledge and the running stack (.venv, Python 3.11)"
 	@$(PY) -m pytest --ignore=tests/nlu
 
-bench: install train
+bench: install train index
 	@$(PY) -m benchmarks.chat_latency
+	@$(PY) -m benchmarks.search
 
 lock:
 	@echo "==> Re-resolving the app environment into requirements/app-lock.txt"

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:  # the search module pulls in FAISS; actions import nothing heavy
+    from knowledge.models import Guide, Procedure
+    from knowledge.search import SearchResult
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,15 @@ class CentreContact:
         ]
 
 
-@dataclass(frozen=True)
+class Knowledge(Protocol):
+    """What actions need of the knowledge base."""
+
+    def search(self, query: str, k: int = 5, related: int = 2) -> SearchResult: ...
+
+    def topic(self, slug: str) -> Procedure | Guide | None: ...
+
+
+@dataclass
 class Services:
     centre: CentreContact
+    knowledge: Knowledge | None = None  # set by the app once the knowledge base is open

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from rasa_sdk.executor import ActionExecutor
 
@@ -27,12 +27,14 @@ async def rasa_state(rasa: RasaClient) -> str:
 
 @router.get("/health")
 async def health(
+    request: Request,
     rasa: Annotated[RasaClient, Depends(get_rasa)],
     executor: Annotated[ActionExecutor, Depends(get_executor)],
 ) -> JSONResponse:
     parts = {
         "rasa": await rasa_state(rasa),
         "actions": "ok" if executor.list_actions() else "error: no custom action registered",
+        "knowledge": "ok" if request.app.state.services.knowledge is not None else "error: not open (yet)",
     }
     healthy = all(state == "ok" for state in parts.values())
     body = {"status": "ok" if healthy else "degraded", **parts}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,10 +17,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from actions import build_actions
 from actions.services import CentreContact, Services
-from app import action_webhook, chat, health
+from app import action_webhook, chat, health, search
 from app.logs import configure_logging
 from app.rasa_client import RasaClient
 from app.settings import Settings, get_settings
+from knowledge.search import SearchService
+from knowledge.service import open_service
+
+logger = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
 
@@ -33,6 +39,16 @@ def build_services(settings: Settings) -> Services:
             portal_url=settings.portal_url,
         )
     )
+
+
+async def open_knowledge(app: FastAPI, settings: Settings) -> None:
+    """Open the knowledge base off the event loop; actions and /api/search use it once ready."""
+    try:
+        service, _ = await asyncio.to_thread(open_service, settings)
+    except Exception:
+        logger.exception("the knowledge base could not be opened; questions get the contact details")
+        return
+    app.state.services.knowledge = service
 
 
 def build_executor(services: Services) -> ActionExecutor:
@@ -67,24 +83,38 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
     return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    knowledge: SearchService | None = None,
+    open_knowledge_base: bool = True,
+) -> FastAPI:
+    """The app; the knowledge base is opened at start-up unless given (or not wanted, in some tests)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_auth_token, settings.rasa_timeout)
+        opening = None
+        if open_knowledge_base and app.state.services.knowledge is None:
+            opening = asyncio.create_task(open_knowledge(app, settings))
         try:
             yield
         finally:
+            if opening is not None:
+                opening.cancel()
             await app.state.rasa.close()
 
     app = FastAPI(title="Trợ lý Dịch vụ công", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
-    app.state.executor = build_executor(build_services(settings))
+    app.state.services = build_services(settings)
+    app.state.services.knowledge = knowledge
+    app.state.executor = build_executor(app.state.services)
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.include_router(chat.router)
     app.include_router(health.router)
+    app.include_router(search.router)
     app.include_router(action_webhook.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -226,3 +227,21 @@ class Stack:
     def stop(self) -> None:
         for name in ("app", "rasa"):
             self.stop_process(name)
+
+
+def isolated_settings(var_dir: Path, **overrides: object) -> Settings:
+    """Settings for a throw-away stack (tests, benchmarks): free ports, a fresh token, its own
+    var/ holding a copy of the index `make index` built, and the model that index was built with."""
+    from knowledge.service import tuned_model_dir
+    from knowledge.settings import KnowledgeSettings
+
+    built = KnowledgeSettings(_env_file=None, var_dir=ROOT / "var")
+    shutil.copytree(built.index_dir, var_dir / "index", dirs_exist_ok=True)
+    values: dict[str, object] = {
+        "app_port": free_port(),
+        "rasa_port": free_port(),
+        "rasa_auth_token": secrets.token_urlsafe(32),
+        "var_dir": var_dir,
+        "embedding_model": str(tuned_model_dir(built)),
+    }
+    return Settings(_env_file=None, **{**values, **overrides})

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, computed_field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-ROOT = Path(__file__).resolve().parent.parent
+from knowledge.settings import ROOT, KnowledgeSettings
+
 _PLACEHOLDERS = {"", "changeme", "change-me", "secret", "token", "devtoken"}
 
 
-class Settings(BaseSettings):
+class Settings(KnowledgeSettings):
+    """The app's settings; the knowledge base's (database, embedding model, var/) are inherited."""
+
     model_config = SettingsConfigDict(env_file=ROOT / ".env", env_file_encoding="utf-8", extra="ignore")
 
     app_env: Literal["local", "production"] = "local"
@@ -35,8 +37,6 @@ class Settings(BaseSettings):
     centre_hotline: str = "1800 1096"
     centre_hours: str = "Giờ hành chính, từ thứ Hai đến thứ Sáu"
     portal_url: str = "https://dichvucong.gov.vn"
-
-    var_dir: Path = ROOT / "var"
 
     @computed_field  # type: ignore[prop-decorator]
     @property

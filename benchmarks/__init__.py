@@ -1,0 +1,26 @@
+"""Benchmarks (`make bench`): each writes its own section of BENCHMARKS.md."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
+
+
+def write_section(name: str, title: str, command: str, body: str) -> None:
+    """Replace (or append) the section between ``<!-- bench:name -->`` markers in BENCHMARKS.md."""
+    section = (
+        f"<!-- bench:{name} -->\n## {title} — {date.today().isoformat()}\n\n"
+        f"Command: `{command}`\n\n{body.strip()}\n<!-- /bench:{name} -->"
+    )
+    text = BENCHMARKS.read_text(encoding="utf-8") if BENCHMARKS.exists() else "# Benchmarks\n"
+    pattern = re.compile(rf"<!-- bench:{name} -->.*?<!-- /bench:{name} -->", re.S)
+    text = (
+        pattern.sub(lambda _: section, text)
+        if pattern.search(text)
+        else text.rstrip() + "\n\n" + section + "\n"
+    )
+    BENCHMARKS.write_text(text, encoding="utf-8")
+    print(section)

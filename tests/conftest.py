@@ -6,7 +6,6 @@ Rasa-side test run in .venv-rasa.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,17 +17,10 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """Start Rasa and the app once per session, exactly as `make run` does, and stop them after."""
-    from app.runner import Stack, free_port
-    from app.settings import Settings
+    from app.runner import Stack, isolated_settings
 
     var = tmp_path_factory.mktemp("var")
-    settings = Settings(
-        _env_file=None,
-        app_port=free_port(),
-        rasa_port=free_port(),
-        rasa_auth_token=secrets.token_urlsafe(32),
-        var_dir=var,
-    )
+    settings = isolated_settings(var)
     running = Stack(settings=settings, log_dir=var / "log")
     running.start()
     try:

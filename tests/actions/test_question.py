@@ -1,15 +1,81 @@
+"""action_answer_question with a real (lexical) knowledge base: answer, unsure, second miss."""
+
 from __future__ import annotations
 
-from actions.question import ActionAnswerQuestion
+import json
+from dataclasses import replace
+from datetime import date
+
+import pytest
+from rasa_sdk import Tracker
+
+from actions.question import MISSES_SLOT, ActionAnswerQuestion
+from knowledge.search import Calibration, SearchService
+from knowledge.seed import load_seed
+from knowledge.store import Store
 
 
-async def test_question_points_to_the_official_portal_and_a_person(services, dispatcher, load_tracker):
+@pytest.fixture(scope="module")
+def knowledge(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("kb")
+    store = Store(f"sqlite:///{folder / 'knowledge.db'}")
+    store.import_seed(load_seed())
+    service = SearchService(store, None, folder / "index", today=lambda: date(2026, 11, 27))
+    service.open()
+    service.calibration = Calibration(dense_weight=0.0, threshold=0.5)
+    yield service
+    store.close()
+
+
+def tracker_with(load_tracker, text: str, misses: float = 0.0) -> Tracker:
+    tracker = load_tracker("tracker_request_human")
+    state = json.loads(json.dumps(tracker.current_state()))
+    state["latest_message"] = {
+        "text": text,
+        "intent": {"name": "ask_question", "confidence": 0.9},
+        "entities": [],
+    }
+    state["slots"] = {MISSES_SLOT: misses}
+    return Tracker.from_dict(state)
+
+
+async def test_confident_answer_with_source_related_questions_and_walkthrough(
+    services, dispatcher, load_tracker, knowledge
+):
+    action = ActionAnswerQuestion(replace(services, knowledge=knowledge))
+    events = await action.run(
+        dispatcher, tracker_with(load_tracker, "đăng ký khai sinh cho con cần giấy tờ gì"), {}
+    )
+
+    [message] = dispatcher.messages
+    assert "Nguồn: https://" in message["text"]
+    titles = [b["title"] for b in message["buttons"]]
+    assert "Hướng dẫn nộp trực tuyến" in titles and "Gặp cán bộ hỗ trợ" in titles
+    assert len(titles) >= 3, "related questions of the same procedure come first"
+    assert events == [{"event": "slot", "timestamp": None, "name": MISSES_SLOT, "value": 0.0}]
+
+
+async def test_unsure_offers_three_topics(services, dispatcher, load_tracker, knowledge):
+    action = ActionAnswerQuestion(replace(services, knowledge=knowledge))
+    events = await action.run(dispatcher, tracker_with(load_tracker, "giấy tờ nhà đất của ông bà để lại"), {})
+
+    [message] = dispatcher.messages
+    assert "chưa chắc" in message["text"]
+    assert len(message["buttons"]) == 4  # three topics and a person
+    assert events[0]["value"] == 1.0
+
+
+async def test_second_miss_in_a_row_gives_the_contact_details(services, dispatcher, load_tracker, knowledge):
+    action = ActionAnswerQuestion(replace(services, knowledge=knowledge))
+    events = await action.run(dispatcher, tracker_with(load_tracker, "giá vàng hôm nay", misses=1.0), {})
+
+    [message] = dispatcher.messages
+    assert services.centre.hotline in message["text"]
+    assert events[0]["value"] == 0.0
+
+
+async def test_knowledge_base_not_open_is_a_polite_miss(services, dispatcher, load_tracker):
     action = ActionAnswerQuestion(services)
-    events = await action.run(dispatcher, load_tracker("tracker_request_human"), {})
-
-    assert action.name() == "action_answer_question"
-    assert events == []
+    await action.run(dispatcher, tracker_with(load_tracker, "làm giấy khai sinh cần gì"), {})
     [message] = dispatcher.messages
     assert services.centre.portal_url in message["text"]
-    assert services.centre.hotline in message["text"]
-    assert message["buttons"] == [{"title": "Gặp cán bộ hỗ trợ", "payload": "/request_human"}]

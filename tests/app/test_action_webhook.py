@@ -18,7 +18,7 @@ TOKEN = "test-token-0123456789abcdefghij"
 @pytest.fixture
 def client() -> Iterator[TestClient]:
     settings = Settings(_env_file=None, rasa_auth_token=TOKEN, rasa_port=9)
-    with TestClient(create_app(settings)) as test_client:
+    with TestClient(create_app(settings, open_knowledge_base=False)) as test_client:
         yield test_client
 
 

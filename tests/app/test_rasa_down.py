@@ -36,7 +36,7 @@ def test_rasa_stopped_then_restarted(api, rasa_api, token, stack):
         stack.start_rasa()
         stack.wait_healthy(timeout=600)
 
-    assert api.get("/health").json() == {"status": "ok", "rasa": "ok", "actions": "ok"}
+    assert api.get("/health").json() == {"status": "ok", "rasa": "ok", "actions": "ok", "knowledge": "ok"}
     # The tracker store is SQL on disk: the first message is still there after the restart.
     events = rasa_api.get(f"/conversations/{sender}/tracker", params={"token": token}).json()["events"]
     assert "xin chào" in [e.get("text") for e in events if e["event"] == "user"]
@@ -71,7 +71,7 @@ def hung_rasa() -> Iterator[int]:
 
 def test_slow_rasa_gets_a_polite_reply_within_the_timeout(hung_rasa):
     settings = Settings(_env_file=None, rasa_port=hung_rasa, app_port=free_port(), rasa_timeout=1.0)
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings, open_knowledge_base=False)) as client:
         response = client.post("/api/chat", json={"sender": "web:slow", "text": "xin chào"})
         assert response.status_code == 200
         assert settings.centre_hotline in response.json()["messages"][0]["text"]

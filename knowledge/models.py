@@ -1,0 +1,143 @@
+"""The shape of the knowledge content: procedures, guide topics and FAQ entries.
+
+These models are the schema check of the reviewed seed (``knowledge/content``): a file that
+does not validate is rejected with the field and the reason.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Url = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(/\S*)?$")
+]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Validity(Strict):
+    """A fact that holds only between known dates (both ends inclusive; open when absent)."""
+
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Validity:
+        if self.valid_from and self.valid_until and self.valid_from > self.valid_until:
+            raise ValueError("valid_from is after valid_until")
+        return self
+
+    def valid_on(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_until is None or day <= self.valid_until
+        )
+
+
+class Source(Strict):
+    title: Text
+    url: Url
+
+
+class Step(Strict):
+    instruction: Text
+    screen: str = ""
+    problems: list[Text] = Field(default_factory=list)
+
+
+class Document(Strict):
+    name: Text
+    kind: Literal["original", "copy", "certified_copy", "electronic", "show"]
+    form_code: str | None = None
+    how_to_get: str = ""
+
+
+class Fee(Validity):
+    text: Text
+    applies: Literal["online", "in_person", "both"]
+
+
+class Caveat(Validity):
+    text: Text
+
+
+class Agency(Strict):
+    receiving: Text
+    deciding: Text
+    depends_on_residence: bool = False
+
+
+class Online(Strict):
+    level: Literal["full", "partial", "none"]
+    portal: Text
+    url: Url
+
+
+class Topic(Strict):
+    """What procedures and guide topics share."""
+
+    slug: Slug
+    name: Text
+    group: Text
+    aliases: list[Text] = Field(min_length=1)
+    summary: Text
+    steps: list[Step] = Field(min_length=1)
+    caveats: list[Caveat] = Field(default_factory=list)
+    sources: list[Source] = Field(min_length=1)
+    reviewed: date
+
+    @field_validator("caveats", mode="before")
+    @classmethod
+    def _caveat_strings(cls, value: object) -> object:
+        """Accept a plain string as a caveat without dates."""
+        if isinstance(value, list):
+            return [{"text": item} if isinstance(item, str) else item for item in value]
+        return value
+
+
+class Procedure(Topic):
+    kind: Literal["procedure"]
+    agency: Agency
+    who: Text
+    documents: list[Document] = Field(min_length=1)
+    processing_time: Text
+    fees: list[Fee] = Field(min_length=1)
+    online: Online
+    result_delivery: Text
+    legal_basis: list[Text] = Field(default_factory=list)
+
+
+class Trouble(Validity):
+    symptom: Text
+    fix: Text
+
+
+class Guide(Topic):
+    kind: Literal["guide"]
+    troubleshooting: list[Trouble] = Field(min_length=1)
+
+
+class FaqEntry(Validity):
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+/[a-z0-9-]+$")]
+    question: Text
+    phrasings: list[Text] = Field(min_length=3)
+    answer: Text
+    source: Url
+
+
+class FaqFile(Strict):
+    slug: Slug
+    entries: list[FaqEntry] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ids_belong_to_slug(self) -> FaqFile:
+        for entry in self.entries:
+            if not entry.id.startswith(f"{self.slug}/"):
+                raise ValueError(f"entry {entry.id} does not start with '{self.slug}/'")
+        return self

