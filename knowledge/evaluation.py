@@ -65,4 +65,11 @@ def score(cases: Iterable[Case], run: Callable[[str], Outcome]) -> dict[str, flo
         "false_answer_rate": _ratio(answered_null, out_scope),
         "in_scope": in_scope,
         "out_of_scope": out_scope,
+        "counts": {
+            "R@1": in_scope,
+            "R@3": in_scope,
+            "MRR@10": in_scope,
+            "answered_correct": in_scope,
+            "false_answer_rate": out_scope,
+        },
     }

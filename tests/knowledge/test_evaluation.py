@@ -23,6 +23,9 @@ def test_metrics_count_distinct_slugs_and_false_answers():
     assert metrics["answered_correct"] == 0.5
     assert metrics["false_answer_rate"] == 0.5
     assert (metrics["in_scope"], metrics["out_of_scope"]) == (2, 2)
+    assert metrics["counts"] == {
+        "R@1": 2, "R@3": 2, "MRR@10": 2, "answered_correct": 2, "false_answer_rate": 2,
+    }  # fmt: skip
 
 
 def test_a_metric_with_nothing_to_count_is_null():
