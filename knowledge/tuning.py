@@ -4,8 +4,9 @@ Pairs come from the content only, never from the development set: a phrasing and
 phrasing of the same entry, and an entry's question and its answer. The loss is
 MultipleNegativesRankingLoss (in-batch negatives: the other pairs of the batch), written as a
 plain PyTorch loop so that no training framework beyond sentence-transformers is needed.
-Inputs are the normalised forms (``knowledge.text.normalize``), as at search time, so the
-accented and unaccented spellings of a phrasing are one input.
+Inputs are the form the embedder sees at search time: by default the normalised form
+(``knowledge.text.normalize``), where a phrasing and its unaccented spelling are one input; for
+a model fed text with tones, each phrasing is also paired with its folded form.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ def training_pairs(entries: Iterable[Entry], seed: int, fold: bool = True) -> li
             others = texts[:number] + texts[number + 1 :]
             if others:
                 pairs.append((text, rng.choice(others)))
+            if not fold and normalize(text) != text:
+                pairs.append((text, normalize(text)))  # the same phrasing typed without tones
         pairs.append((texts[0], form(entry.answer)))
     rng.shuffle(pairs)
     return pairs
