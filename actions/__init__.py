@@ -9,10 +9,11 @@ from __future__ import annotations
 from rasa_sdk import Action
 
 from actions.contact import ActionCentreContact
+from actions.guide import ActionOnlineSteps
 from actions.question import ActionAnswerQuestion
 from actions.services import Services
 
 
 def build_actions(services: Services) -> list[Action]:
     """Every custom action, bound to the given services."""
-    return [ActionCentreContact(services), ActionAnswerQuestion(services)]
+    return [ActionCentreContact(services), ActionAnswerQuestion(services), ActionOnlineSteps(services)]

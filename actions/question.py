@@ -46,7 +46,7 @@ class ActionAnswerQuestion(Action):
         buttons = [{"title": hit.title, "payload": hit.title} for hit in result.related]
         topic = knowledge.topic(answer.slug)
         if topic is not None and topic.kind == "procedure":
-            walkthrough = f"Các bước nộp hồ sơ {topic.name.lower()} trực tuyến"
+            walkthrough = f'/start_guide{{"procedure": "{topic.slug}"}}'
             buttons.append({"title": "Hướng dẫn nộp trực tuyến", "payload": walkthrough})
         buttons.append({"title": "Gặp cán bộ hỗ trợ", "payload": "/request_human"})
         dispatcher.utter_message(

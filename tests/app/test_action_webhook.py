@@ -84,4 +84,4 @@ def test_malformed_calls_are_400(client, raw):
 
 def test_lists_registered_actions(client):
     names = {a["name"] for a in client.get("/rasa/actions", headers=AUTH).json()}
-    assert names == {"action_centre_contact", "action_answer_question"}
+    assert names == {"action_centre_contact", "action_answer_question", "action_online_steps"}

@@ -47,3 +47,14 @@ def test_a_question_in_the_chat_is_answered_from_the_knowledge_base(api):
     [message, *_] = response.json()["messages"]
     assert "Nguồn: https://" in message["text"]
     assert "Hướng dẫn nộp trực tuyến" in [b["title"] for b in message["buttons"]]
+
+
+def test_the_walkthrough_button_lists_the_online_steps(api):
+    sender = "web:kb-walkthrough-test"
+    [answer, *_] = api.post("/api/chat", json={"sender": sender, "text": "dk tam tru can giay to gi"}).json()[
+        "messages"
+    ]
+    [button] = [b for b in answer["buttons"] if b["title"] == "Hướng dẫn nộp trực tuyến"]
+    [steps, *_] = api.post("/api/chat", json={"sender": sender, "text": button["payload"]}).json()["messages"]
+    assert steps["text"].startswith("Các bước nộp hồ sơ đăng ký tạm trú")
+    assert "\n1. " in steps["text"] and "\n2. " in steps["text"]
