@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.services import CentreContact, Services
+from knowledge.search import Calibration, SearchService
+from knowledge.seed import load_seed
+from knowledge.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -38,3 +42,16 @@ def services() -> Services:
 @pytest.fixture
 def dispatcher() -> CollectingDispatcher:
     return CollectingDispatcher()
+
+
+@pytest.fixture(scope="session")
+def knowledge(tmp_path_factory):
+    """A real knowledge base from the seed, lexical only (fast), on the review date of the content."""
+    folder = tmp_path_factory.mktemp("kb")
+    store = Store(f"sqlite:///{folder / 'knowledge.db'}")
+    store.import_seed(load_seed())
+    service = SearchService(store, None, folder / "index", today=lambda: date(2026, 11, 27))
+    service.open()
+    service.calibration = Calibration(dense_weight=0.0, threshold=0.5)
+    yield service
+    store.close()

@@ -9,20 +9,6 @@ import pytest
 from rasa_sdk import Tracker
 
 from actions.guide import ActionOnlineSteps
-from knowledge.search import SearchService
-from knowledge.seed import load_seed
-from knowledge.store import Store
-
-
-@pytest.fixture(scope="module")
-def knowledge(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("kb")
-    store = Store(f"sqlite:///{folder / 'knowledge.db'}")
-    store.import_seed(load_seed())
-    service = SearchService(store, None, folder / "index")
-    service.open()
-    yield service
-    store.close()
 
 
 def tracker_for(load_tracker, slug: str | None) -> Tracker:

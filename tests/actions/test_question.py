@@ -4,27 +4,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date
 
-import pytest
 from rasa_sdk import Tracker
 
 from actions.question import MISSES_SLOT, ActionAnswerQuestion
-from knowledge.search import Calibration, SearchService
-from knowledge.seed import load_seed
-from knowledge.store import Store
-
-
-@pytest.fixture(scope="module")
-def knowledge(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("kb")
-    store = Store(f"sqlite:///{folder / 'knowledge.db'}")
-    store.import_seed(load_seed())
-    service = SearchService(store, None, folder / "index", today=lambda: date(2026, 11, 27))
-    service.open()
-    service.calibration = Calibration(dense_weight=0.0, threshold=0.5)
-    yield service
-    store.close()
 
 
 def tracker_with(load_tracker, text: str, misses: float = 0.0) -> Tracker:
