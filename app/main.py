@@ -71,7 +71,9 @@ async def _invalid_request(request: Request, exc: RequestValidationError) -> JSO
         detail = "Nội dung gửi lên không phải JSON hợp lệ."
     else:
         names = ", ".join(sorted({e["field"] for e in errors}))
-        detail = f'Yêu cầu không hợp lệ ở trường: {names}. Cần JSON dạng {{"sender": "...", "text": "..."}}.'
+        detail = f"Yêu cầu không hợp lệ ở trường: {names}."
+        if request.url.path == "/api/chat":
+            detail += ' Cần JSON dạng {"sender": "...", "text": "..."}.'
     return JSONResponse({"detail": detail, "errors": errors}, status_code=422)
 
 
