@@ -32,9 +32,14 @@ print("\n".join(project["dependencies"] + project["optional-dependencies"]["dev"
 endef
 export DEPENDENCIES
 
+# The procedure lookup of the NLU data is generated from the knowledge content.
+LOOKUP := bot/data/nlu/procedures.yml
+LOOKUP_INPUTS := $(wildcard knowledge/content/procedures/*.yml) knowledge/lookup.py knowledge/seed.py \
+	knowledge/models.py knowledge/text.py knowledge/content/abbreviations.tsv
+
 # Everything the trained model depends on: retrain only when one of these changed.
-TRAIN_INPUTS := config.yml $(shell find bot/domain bot/data nlu -type f \( -name '*.yml' -o -name '*.py' \)) \
-	knowledge/text.py knowledge/content/abbreviations.tsv
+TRAIN_INPUTS := config.yml $(LOOKUP) knowledge/text.py knowledge/content/abbreviations.tsv \
+	$(shell find bot/domain bot/data nlu -type f \( -name '*.yml' -o -name '*.py' \) -not -path $(LOOKUP))
 
 # The knowledge index depends on the content, the code that builds it and the dev set it is
 # calibrated on.
@@ -81,6 +86,9 @@ $(RASA_VENV)/.installed: requirements/rasa-lock.txt
 
 train: $(MODEL)
 
+$(LOOKUP): $(LOOKUP_INPUTS) | $(VENV)/.installed
+	@$(PY) -m knowledge lookup $@
+
 $(MODEL): $(TRAIN_INPUTS) | $(RASA_VENV)/.installed
 	@echo "==> Training the Rasa model (a few minutes on 2 cores)"
 	@mkdir -p models var/log
@@ -120,6 +128,7 @@ test: install lint train index
 bench: install train index
 	@$(PY) -m benchmarks.chat_latency
 	@$(PY) -m benchmarks.search
+	@$(PY) -m benchmarks.task_success
 
 lock:
 	@echo "==> Re-resolving the app environment into requirements/app-lock.txt"

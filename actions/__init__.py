@@ -8,12 +8,42 @@ from __future__ import annotations
 
 from rasa_sdk import Action
 
+from actions.address import ActionWhereToSubmit
 from actions.contact import ActionCentreContact
-from actions.guide import ActionOnlineSteps
+from actions.dossier import ActionDossierStatus
+from actions.facts import ActionProcedureFact
+from actions.guide import (
+    ActionGuideAnswer,
+    ActionGuideBack,
+    ActionGuideNext,
+    ActionGuideProblem,
+    ActionGuideStart,
+    ActionMenu,
+    ActionStartOver,
+)
 from actions.question import ActionAnswerQuestion
+from actions.rating import ActionStoreComment, ActionStoreRating
 from actions.services import Services
+from actions.session import ActionSessionStart
 
 
 def build_actions(services: Services) -> list[Action]:
     """Every custom action, bound to the given services."""
-    return [ActionCentreContact(services), ActionAnswerQuestion(services), ActionOnlineSteps(services)]
+    kinds = [
+        ActionSessionStart,
+        ActionCentreContact,
+        ActionAnswerQuestion,
+        ActionGuideStart,
+        ActionGuideAnswer,
+        ActionGuideNext,
+        ActionGuideBack,
+        ActionGuideProblem,
+        ActionMenu,
+        ActionStartOver,
+        ActionProcedureFact,
+        ActionWhereToSubmit,
+        ActionDossierStatus,
+        ActionStoreRating,
+        ActionStoreComment,
+    ]
+    return [kind(services) for kind in kinds]

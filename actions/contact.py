@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.services import Services
@@ -31,4 +32,5 @@ class ActionCentreContact(Action):
             text=text,
             json_message={"links": [{"title": "Mở Cổng Dịch vụ công", "url": self._centre.portal_url}]},
         )
-        return []
+        # Recorded with the rating at the end of a guide: a person had to help.
+        return [SlotSet("human_help", True)]

@@ -3,6 +3,10 @@
 Three outcomes: a confident answer (with its source, the questions people ask next about the
 same topic and, for a procedure, the online walkthrough); an unsure one (the best three topics
 as buttons); and, on a second miss in a row, the centre's contact details.
+
+Mid-guide, the message may be what the guide asked for (a procedure's name, a description of
+a problem, an address): that comes first. A real question is answered and the guide carries on
+where the person was.
 """
 
 from __future__ import annotations
@@ -11,79 +15,100 @@ import asyncio
 import logging
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
 
+from actions import replies
+from actions.guide import Guide, GuideAction, is_payload
 from actions.services import Services
+from actions.state import ADDRESS, CHOOSE, PLACE, PROBLEM, GuideState
 
 logger = logging.getLogger(__name__)
 MISSES_SLOT = "question_misses"
 
 
-class ActionAnswerQuestion(Action):
-    def __init__(self, services: Services) -> None:
-        self._services = services
+async def answer(
+    services: Services, guide: Guide, tracker: Tracker, state: GuideState
+) -> list[dict[str, Any]]:
+    """Search the knowledge base for the latest message; returns the events besides the state's."""
+    query = (tracker.latest_message or {}).get("text") or ""
+    knowledge = services.knowledge
+    if knowledge is None or not query.strip() or is_payload(query):
+        return miss(services, guide, tracker, state, suggestions=[])
+    try:
+        result = await asyncio.to_thread(knowledge.search, query, 5)
+    except Exception:  # the knowledge base failing must not cost the person an answer
+        logger.exception("knowledge search failed")
+        return miss(services, guide, tracker, state, suggestions=[])
+    if result.answer is None:
+        return miss(services, guide, tracker, state, suggestions=result.hits[:3])
+    found = result.answer
+    buttons = [{"title": hit.title, "payload": hit.title} for hit in result.related]
+    topic = knowledge.topic(found.slug)
+    if topic is not None and topic.kind == "procedure" and not state.active:
+        state.procedure = topic.slug  # "lệ phí bao nhiêu?" next is about this procedure
+        buttons.append({"title": "Hướng dẫn nộp trực tuyến", "payload": replies.guide_payload(topic.slug)})
+    buttons.append(replies.STAFF_BUTTON)
+    guide.say(text=f"{found.text}\n\nNguồn: {found.source}", buttons=buttons)
+    guide.remind(state)
+    return [SlotSet(MISSES_SLOT, 0.0)]
 
+
+def miss(
+    services: Services, guide: Guide, tracker: Tracker, state: GuideState, suggestions: list
+) -> list[dict[str, Any]]:
+    misses = int(tracker.get_slot(MISSES_SLOT) or 0) + 1
+    centre = services.centre
+    if misses >= 2:
+        guide.say(
+            text="\n".join(
+                [
+                    "Xin lỗi, tôi vẫn chưa tìm được câu trả lời chắc chắn cho anh/chị. "
+                    "Anh/chị có thể hỏi trực tiếp cán bộ:",
+                    *centre.lines(),
+                ]
+            ),
+            json_message={"links": [{"title": "Mở Cổng Dịch vụ công", "url": centre.portal_url}]},
+        )
+        guide.remind(state)
+        return [SlotSet(MISSES_SLOT, 0.0)]
+    if suggestions:
+        guide.say(
+            text="Tôi chưa chắc đã hiểu đúng câu hỏi. Anh/chị đang hỏi về nội dung nào dưới đây?",
+            buttons=[{"title": hit.title, "payload": hit.title} for hit in suggestions]
+            + [replies.STAFF_BUTTON],
+        )
+    else:
+        guide.say(
+            text=(
+                "Xin lỗi, tôi chưa tìm thấy thông tin cho câu hỏi này. Anh/chị có thể nói rõ tên thủ tục "
+                f"hoặc tra cứu trên Cổng Dịch vụ công: {centre.portal_url}"
+            ),
+            buttons=[replies.STAFF_BUTTON],
+        )
+    guide.remind(state)
+    return [SlotSet(MISSES_SLOT, float(misses))]
+
+
+class ActionAnswerQuestion(GuideAction):
     def name(self) -> str:
         return "action_answer_question"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        query = (tracker.latest_message or {}).get("text") or ""
-        knowledge = self._services.knowledge
-        if knowledge is None or not query.strip():
-            return self._miss(dispatcher, tracker, suggestions=[])
-        try:
-            result = await asyncio.to_thread(knowledge.search, query, 5)
-        except Exception:  # the knowledge base failing must not cost the person an answer
-            logger.exception("knowledge search failed")
-            return self._miss(dispatcher, tracker, suggestions=[])
-        if result.answer is None:
-            return self._miss(dispatcher, tracker, suggestions=result.hits[:3])
-        answer = result.answer
-        buttons = [{"title": hit.title, "payload": hit.title} for hit in result.related]
-        topic = knowledge.topic(answer.slug)
-        if topic is not None and topic.kind == "procedure":
-            walkthrough = f'/start_guide{{"procedure": "{topic.slug}"}}'
-            buttons.append({"title": "Hướng dẫn nộp trực tuyến", "payload": walkthrough})
-        buttons.append({"title": "Gặp cán bộ hỗ trợ", "payload": "/request_human"})
-        dispatcher.utter_message(
-            text=f"{answer.text}\n\nNguồn: {answer.source}",
-            buttons=buttons,
-        )
-        return [SlotSet(MISSES_SLOT, 0.0)]
-
-    def _miss(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, suggestions: list
-    ) -> list[dict[str, Any]]:
-        misses = int(tracker.get_slot(MISSES_SLOT) or 0) + 1
-        centre = self._services.centre
-        if misses >= 2:
-            dispatcher.utter_message(
-                text="\n".join(
-                    [
-                        "Xin lỗi, tôi vẫn chưa tìm được câu trả lời chắc chắn cho anh/chị. "
-                        "Anh/chị có thể hỏi trực tiếp cán bộ:",
-                        *centre.lines(),
-                    ]
-                ),
-                json_message={"links": [{"title": "Mở Cổng Dịch vụ công", "url": centre.portal_url}]},
-            )
+    async def move(self, guide: Guide, state: GuideState, tracker: Tracker) -> list[dict[str, Any]]:
+        text = (tracker.latest_message or {}).get("text") or ""
+        if state.stage == CHOOSE:
+            slug, candidates = await guide.resolve(tracker)
+            if slug is not None:
+                guide.begin(state, slug, confirm=True)
+                return [SlotSet(MISSES_SLOT, 0.0)]
+            if candidates:
+                guide.ask_which(state, candidates)
+                return []
+        if state.stage == PROBLEM and guide.troubleshoot(state, text):
             return [SlotSet(MISSES_SLOT, 0.0)]
-        if suggestions:
-            dispatcher.utter_message(
-                text="Tôi chưa chắc đã hiểu đúng câu hỏi. Anh/chị đang hỏi về nội dung nào dưới đây?",
-                buttons=[{"title": hit.title, "payload": hit.title} for hit in suggestions]
-                + [{"title": "Gặp cán bộ hỗ trợ", "payload": "/request_human"}],
-            )
-        else:
-            dispatcher.utter_message(
-                text=(
-                    "Xin lỗi, tôi chưa tìm thấy thông tin cho câu hỏi này. Anh/chị có thể nói rõ tên thủ tục "
-                    f"hoặc tra cứu trên Cổng Dịch vụ công: {centre.portal_url}"
-                ),
-                buttons=[{"title": "Gặp cán bộ hỗ trợ", "payload": "/request_human"}],
-            )
-        return [SlotSet(MISSES_SLOT, float(misses))]
+        if state.stage in {ADDRESS, PLACE}:
+            from actions.address import where_to_submit
+
+            await where_to_submit(guide, state, text)
+            return []
+        return await answer(self._services, guide, tracker, state)

@@ -16,10 +16,12 @@ from rasa_sdk.executor import ActionExecutor
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from actions import build_actions
+from actions.dossier_status import DossierStatusClient
 from actions.services import CentreContact, Services
 from app import action_webhook, chat, health, search
 from app.logs import configure_logging
 from app.rasa_client import RasaClient
+from app.ratings import RatingStore
 from app.settings import Settings, get_settings
 from knowledge.search import SearchService
 from knowledge.service import open_service
@@ -37,7 +39,16 @@ def build_services(settings: Settings) -> Services:
             hotline=settings.centre_hotline,
             hours=settings.centre_hours,
             portal_url=settings.portal_url,
+        ),
+        ratings=RatingStore(settings.app_db),
+        dossier_status=DossierStatusClient(
+            settings.dossier_status_url,
+            timeout=settings.dossier_status_timeout,
+            token=settings.dossier_status_token or None,
         )
+        if settings.dossier_status_url
+        else None,
+        dossier_lookup_url=settings.dossier_lookup_url,
     )
 
 
@@ -106,6 +117,8 @@ def create_app(
             if opening is not None:
                 opening.cancel()
             await app.state.rasa.close()
+            if app.state.services.dossier_status is not None:
+                await app.state.services.dossier_status.aclose()
 
     app = FastAPI(title="Trợ lý Dịch vụ công", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings

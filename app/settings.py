@@ -37,6 +37,14 @@ class Settings(KnowledgeSettings):
     centre_hotline: str = "1800 1096"
     centre_hours: str = "Giờ hành chính, từ thứ Hai đến thứ Sáu"
     portal_url: str = "https://dichvucong.gov.vn"
+    dossier_lookup_url: str = "https://dichvucong.gov.vn/tra-cuu-ho-so"
+    # The province's dossier-status service (JSON contract in actions/dossier_status.py);
+    # empty: the assistant says it cannot see dossier status and explains the portal lookup.
+    dossier_status_url: str = ""
+    dossier_status_token: str = ""
+    dossier_status_timeout: float = Field(5.0, gt=0, le=30)
+
+    app_db_url: str = Field("", description="SQLAlchemy URL of the app's data; default: var/app.db")
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -48,6 +56,11 @@ class Settings(KnowledgeSettings):
     def base_url(self) -> str:
         host = "localhost" if self.app_host in {"127.0.0.1", "0.0.0.0", "::"} else self.app_host  # noqa: S104
         return self.public_url.rstrip("/") or f"http://{host}:{self.app_port}"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def app_db(self) -> str:
+        return self.app_db_url or f"sqlite:///{self.var_dir / 'app.db'}"
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -5,6 +5,7 @@ python -m knowledge index            import the seed, tune the model if needed, 
 python -m knowledge search "<text>"  what /api/search answers, for a person at a terminal
 python -m knowledge eval FILE        R@1, R@3, MRR@10, answered_correct, false_answer_rate
 python -m knowledge review           content whose review or validity date is due
+python -m knowledge lookup FILE      write the procedure lookup of the NLU data (make train)
 """
 
 from __future__ import annotations
@@ -78,6 +79,18 @@ def cmd_review(settings: KnowledgeSettings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_lookup(settings: KnowledgeSettings, args: argparse.Namespace) -> int:
+    from knowledge.lookup import write_lookup
+    from knowledge.seed import load_seed
+
+    lookup = write_lookup(load_seed(), Path(args.file))
+    phrases = sum(len(items) for items in lookup.phrases.values())
+    print(f"{args.file}: {phrases} phrases for {len(lookup.phrases)} procedures")
+    for key, slugs in sorted(lookup.ambiguous.items()):
+        print(f"  left out '{key}': shared by {', '.join(slugs)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m knowledge", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -90,10 +103,18 @@ def main(argv: list[str] | None = None) -> int:
     review = commands.add_parser("review", help="content whose review date or validity is due")
     review.add_argument("--days", type=int, default=30, help="look this many days ahead (default 30)")
     review.add_argument("--interval", type=int, default=180, help="days between reviews (default 180)")
+    lookup = commands.add_parser("lookup", help="write the procedure lookup of the NLU data")
+    lookup.add_argument("file")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = KnowledgeSettings()
-    handlers = {"index": cmd_index, "search": cmd_search, "eval": cmd_eval, "review": cmd_review}
+    handlers = {
+        "index": cmd_index,
+        "search": cmd_search,
+        "eval": cmd_eval,
+        "review": cmd_review,
+        "lookup": cmd_lookup,
+    }
     return handlers[args.command](settings, args)
 
 

@@ -71,6 +71,15 @@ class Agency(Strict):
     receiving: Text
     deciding: Text
     depends_on_residence: bool = False
+    # Which level of the (post-2025, two-level) local government receives the dossier when
+    # that depends on where the person lives: the commune/ward or the province.
+    level: Literal["commune", "province"] | None = None
+
+    @model_validator(mode="after")
+    def _level_when_residence(self) -> Agency:
+        if self.depends_on_residence and self.level is None:
+            raise ValueError("depends_on_residence needs the receiving level (commune or province)")
+        return self
 
 
 class Online(Strict):

@@ -238,3 +238,6 @@ class SearchService:
 
     def topic(self, slug: str) -> Procedure | Guide | None:
         return self.store.topic(slug)
+
+    def topics(self, kind: str | None = None) -> list[Procedure | Guide]:
+        return self.store.topics(kind)

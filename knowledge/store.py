@@ -193,6 +193,15 @@ class Store:
             return None
         return (Procedure if row.kind == "procedure" else Guide).model_validate(row.data)
 
+    def topics(self, kind: str | None = None) -> list[Procedure | Guide]:
+        """Every procedure and guide topic (or those of one kind), by slug."""
+        query = select(TopicRow).order_by(TopicRow.slug)
+        if kind is not None:
+            query = query.where(TopicRow.kind == kind)
+        with self._session() as session:
+            rows = list(session.scalars(query))
+        return [(Procedure if row.kind == "procedure" else Guide).model_validate(row.data) for row in rows]
+
     # Seed ------------------------------------------------------------------------------
 
     def import_seed(self, seed: Seed) -> ImportReport:

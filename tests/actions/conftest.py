@@ -55,3 +55,54 @@ def knowledge(tmp_path_factory):
     service.calibration = Calibration(dense_weight=0.0, threshold=0.5)
     yield service
     store.close()
+
+
+class Conversation:
+    """Drives actions as Rasa would: a tracker built from the slots, slot events applied back."""
+
+    def __init__(self, services: Services, sender: str = "web:0f8e2c4a") -> None:
+        from actions import build_actions
+
+        self.services = services
+        self.sender = sender
+        self.slots: dict = {}
+        self.events: list[dict] = []
+        self.actions = {action.name(): action for action in build_actions(services)}
+
+    async def run(
+        self, action: str, text: str = "", intent: str = "", entities: dict | None = None
+    ) -> list[dict]:
+        entity_list = [{"entity": name, "value": value} for name, value in (entities or {}).items()]
+        tracker = Tracker(
+            self.sender,
+            dict(self.slots),
+            {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": entity_list},
+            [{"event": "user", "text": text, "input_channel": "rest"}],
+            False,
+            None,
+            {},
+            "action_listen",
+        )
+        dispatcher = CollectingDispatcher()
+        self.events = await self.actions[action].run(dispatcher, tracker, {})
+        for event in self.events:
+            if event.get("event") == "slot":
+                self.slots[event["name"]] = event["value"]
+        return dispatcher.messages
+
+    def text(self, messages: list[dict]) -> str:
+        return "\n".join(message.get("text") or "" for message in messages)
+
+    def payloads(self, messages: list[dict]) -> list[str]:
+        return [button["payload"] for message in messages for button in message.get("buttons") or []]
+
+
+@pytest.fixture
+def conversation(services, knowledge, tmp_path):
+    from dataclasses import replace
+
+    from app.ratings import RatingStore
+
+    ratings = RatingStore(f"sqlite:///{tmp_path / 'app.db'}")
+    yield Conversation(replace(services, knowledge=knowledge, ratings=ratings))
+    ratings.close()

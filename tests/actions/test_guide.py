@@ -1,44 +1,243 @@
-"""action_online_steps lists a procedure's online steps from the knowledge base."""
+"""The guided walkthrough, turn by turn, with the real knowledge base behind the actions."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import replace
-
 import pytest
-from rasa_sdk import Tracker
 
-from actions.guide import ActionOnlineSteps
+from actions.state import CHOOSE, CONFIRM, RATING, READY, STEPS, VNEID
 
-
-def tracker_for(load_tracker, slug: str | None) -> Tracker:
-    state = json.loads(json.dumps(load_tracker("tracker_request_human").current_state()))
-    entities = [{"entity": "procedure", "value": slug}] if slug else []
-    state["latest_message"] = {
-        "text": "/start_guide",
-        "intent": {"name": "start_guide"},
-        "entities": entities,
-    }
-    return Tracker.from_dict(state)
+SLUG = "dang-ky-tam-tru"
 
 
-async def test_lists_every_online_step_of_the_procedure(services, dispatcher, load_tracker, knowledge):
-    action = ActionOnlineSteps(replace(services, knowledge=knowledge))
-    await action.run(dispatcher, tracker_for(load_tracker, "dang-ky-tam-tru"), {})
-
-    [message] = dispatcher.messages
-    topic = knowledge.topic("dang-ky-tam-tru")
-    assert message["text"].startswith("Các bước nộp hồ sơ đăng ký tạm trú")
-    for number, step in enumerate(topic.steps, start=1):
-        assert f"{number}. {step.instruction}" in message["text"]
-    assert message["custom"]["links"][0]["url"] == topic.online.url
+async def start(conv, slug=SLUG, text="tôi muốn đăng ký tạm trú online"):
+    return await conv.run("action_guide_start", text, "start_guide", {"procedure": slug})
 
 
-@pytest.mark.parametrize("slug", [None, "khong-ton-tai", "dvc-tra-cuu-ho-so"])
-async def test_unknown_or_non_procedure_asks_which_procedure(
-    services, dispatcher, load_tracker, knowledge, slug
-):
-    action = ActionOnlineSteps(replace(services, knowledge=knowledge))
-    await action.run(dispatcher, tracker_for(load_tracker, slug), {})
-    [message] = dispatcher.messages
-    assert "thủ tục nào" in message["text"]
+async def walk_to_first_step(conv, slug=SLUG):
+    await start(conv, slug)
+    await conv.run("action_guide_answer", "đúng", "affirm")
+    await conv.run("action_guide_answer", "có rồi", "affirm")
+    if conv.slots.get("guide_stage") == "address":
+        await conv.run("action_where_to_submit", "phường Bến Nghé, quận 1, TP Hồ Chí Minh", "inform_address")
+    assert conv.slots["guide_stage"] == READY
+    return await conv.run("action_guide_next", "/guide_next", "guide_next")
+
+
+async def test_typed_request_is_confirmed_in_one_question(conversation):
+    messages = await start(conversation)
+    assert conversation.slots["procedure"] == SLUG
+    assert conversation.slots["guide_stage"] == CONFIRM
+    assert "Đăng ký tạm trú" in conversation.text(messages) or "đăng ký tạm trú" in conversation.text(
+        messages
+    )
+    assert conversation.payloads(messages) == ["/affirm", "/deny"]
+
+
+async def test_button_choice_needs_no_confirmation(conversation):
+    await conversation.run(
+        "action_guide_start",
+        '/start_guide{"procedure": "dang-ky-tam-tru"}',
+        "start_guide",
+        {"procedure": SLUG},
+    )
+    assert conversation.slots["guide_stage"] == VNEID
+
+
+async def test_without_a_procedure_offers_common_ones(conversation):
+    messages = await conversation.run("action_guide_start", "/start_guide", "start_guide")
+    assert conversation.slots["guide_stage"] == CHOOSE
+    assert '/start_guide{"procedure": "dang-ky-khai-sinh"}' in conversation.payloads(messages)
+
+
+async def test_unsure_free_text_offers_at_most_three_procedures(conversation):
+    messages = await conversation.run("action_guide_start", "hướng dẫn tôi nộp hồ sơ", "start_guide")
+    assert conversation.slots["guide_stage"] == CHOOSE
+    choices = [p for p in conversation.payloads(messages) if p.startswith("/start_guide")]
+    assert 1 <= len(choices) <= 4
+
+
+async def test_name_typed_after_being_asked_is_taken_as_the_choice(conversation):
+    await conversation.run("action_guide_start", "/start_guide", "start_guide")
+    await conversation.run(
+        "action_answer_question", "đăng ký kết hôn", "ask_question", {"procedure": "dang-ky-ket-hon"}
+    )
+    assert conversation.slots["procedure"] == "dang-ky-ket-hon"
+    assert conversation.slots["guide_stage"] == CONFIRM
+
+
+async def test_ready_lists_documents_and_three_essentials(conversation, knowledge):
+    await start(conversation)
+    await conversation.run("action_guide_answer", "đúng", "affirm")
+    await conversation.run("action_guide_answer", "có", "affirm")
+    assert conversation.slots["guide_stage"] == "address"  # tạm trú is received by the commune
+    messages = await conversation.run(
+        "action_where_to_submit", "số 5 Lê Duẩn, phường Bến Nghé, quận 1, TP Hồ Chí Minh", "inform_address"
+    )
+    text = conversation.text(messages)
+    assert "Phường Sài Gòn, Thành phố Hồ Chí Minh" in text
+    assert conversation.slots["guide_stage"] == READY
+    procedure = knowledge.topic(SLUG)
+    for document in procedure.documents:
+        assert document.name in text
+    assert "Lệ phí:" in text and "Thời hạn giải quyết:" in text and "Nơi tiếp nhận:" in text
+    assert "cấp xã — Phường Sài Gòn" in text
+
+
+async def test_walkthrough_steps_forward_back_and_finishes_with_rating(conversation, knowledge):
+    messages = await walk_to_first_step(conversation)
+    steps = knowledge.topic(SLUG).steps
+    total = len(steps)
+    assert conversation.slots["guide_step"] == 1
+    assert conversation.text(messages).startswith(f"Bước 1/{total}: ")
+    assert conversation.payloads(messages) == [
+        "/guide_next",
+        "/guide_back",
+        "/guide_problem",
+        "/request_human",
+    ]
+    await conversation.run("action_guide_next", "tiếp", "guide_next")
+    assert conversation.slots["guide_step"] == 2
+    messages = await conversation.run("action_guide_back", "quay lại", "guide_back")
+    assert conversation.slots["guide_step"] == 1
+    messages = await conversation.run("action_guide_back", "quay lại", "guide_back")
+    assert "Đây là bước đầu tiên" in conversation.text(messages)
+    for step in range(2, total + 1):
+        messages = await conversation.run("action_guide_next", "tiếp", "guide_next")
+        assert conversation.slots["guide_step"] == step
+        assert f"Bước {step}/{total}" in conversation.text(messages)
+    messages = await conversation.run("action_guide_next", "xong", "guide_next")
+    text = conversation.text(messages)
+    assert "mã hồ sơ" in text and "tra-cuu-ho-so" in text
+    assert conversation.slots["guide_stage"] == RATING and conversation.slots["guide_step"] is None
+    assert conversation.payloads(messages)[-5:] == [f'/rate{{"rating": {n}}}' for n in range(1, 6)]
+
+
+async def test_rating_and_comment_are_stored_with_procedure_channel_and_help(conversation):
+    await walk_to_first_step(conversation)
+    await conversation.run("action_centre_contact", "/request_human", "request_human")
+    conversation.slots["guide_stage"] = RATING
+    await conversation.run("action_store_rating", '/rate{"rating": 4}', "rate", {"rating": 4})
+    await conversation.run("action_store_comment", "cần thêm ảnh minh họa", "ask_question")
+    [row] = conversation.services.ratings.all()
+    assert (row.score, row.procedure, row.channel, row.human_help) == (4, SLUG, "web", True)
+    assert row.comment is None  # the form fills rating_comment; set it as Rasa would:
+    conversation.slots["rating_comment"] = "cần thêm ảnh minh họa"
+    conversation.slots["rating_id"] = float(row.id)
+    await conversation.run("action_store_comment", "cần thêm ảnh minh họa", "ask_question")
+    assert conversation.services.ratings.all()[0].comment == "cần thêm ảnh minh họa"
+
+
+@pytest.mark.parametrize(
+    ("text", "score"), [("rất hài lòng", 5), ("rat khong hai long", 1), ("binh thuong", 3)]
+)
+async def test_typed_ratings(conversation, text, score):
+    await conversation.run("action_store_rating", text, "rate")
+    [row] = conversation.services.ratings.all()
+    assert row.score == score
+
+
+async def test_unreadable_rating_is_asked_again(conversation):
+    messages = await conversation.run("action_store_rating", "hmm", "rate")
+    assert conversation.services.ratings.all() == []
+    assert any(event.get("event") == "followup" for event in conversation.events)
+    assert len(conversation.payloads(messages)) == 5
+
+
+async def test_no_vneid_account_walks_that_guide_first_then_returns(conversation, knowledge):
+    await start(conversation)
+    await conversation.run("action_guide_answer", "đúng", "affirm")
+    messages = await conversation.run("action_guide_answer", "chưa có", "deny")
+    assert conversation.slots["procedure"] == "tai-khoan-dinh-danh-dien-tu"
+    assert conversation.slots["guide_return"] == SLUG
+    assert conversation.slots["guide_step"] == 1
+    assert "quay lại thủ tục" in conversation.text(messages)
+    for _ in knowledge.topic("tai-khoan-dinh-danh-dien-tu").steps:
+        await conversation.run("action_guide_next", "tiếp", "guide_next")
+    assert conversation.slots["procedure"] == SLUG
+    assert conversation.slots["guide_return"] is None
+    assert conversation.slots["guide_stage"] in {READY, "address"}
+
+
+async def test_question_mid_walkthrough_resumes_at_the_same_step(conversation):
+    await walk_to_first_step(conversation)
+    await conversation.run("action_guide_next", "tiếp", "guide_next")
+    messages = await conversation.run(
+        "action_answer_question", "quên mật khẩu vneid thì làm sao", "ask_question"
+    )
+    assert conversation.slots["guide_step"] == 2
+    assert conversation.slots["procedure"] == SLUG
+    assert messages[-1]["text"].startswith("Mình tiếp tục hướng dẫn nhé.\nBước 2/")
+
+
+async def test_fact_mid_walkthrough_uses_the_procedure_slot_and_resumes(conversation, knowledge):
+    await walk_to_first_step(conversation)
+    messages = await conversation.run("action_procedure_fact", "lệ phí bao nhiêu", "ask_fee")
+    assert messages[0]["text"].startswith("Lệ phí thủ tục Đăng ký tạm trú")
+    assert "Bước 1/" in messages[-1]["text"]
+
+
+async def test_problem_is_asked_then_answered_and_second_problem_offers_a_person(conversation):
+    await walk_to_first_step(conversation)
+    messages = await conversation.run("action_guide_problem", "/guide_problem", "guide_problem")
+    assert conversation.slots["guide_stage"] == "problem"
+    assert "gặp lỗi gì" in conversation.text(messages)
+    messages = await conversation.run("action_answer_question", "không nhận được mã OTP", "ask_question")
+    assert conversation.text(messages).startswith("Cách xử lý:")
+    assert conversation.slots["guide_stage"] == STEPS
+    messages = await conversation.run("action_guide_problem", "/guide_problem", "guide_problem")
+    text = conversation.text(messages)
+    assert "cán bộ" in text and "0200 123 4567" in text
+    assert conversation.slots["guide_step"] == 1
+
+
+async def test_session_restart_offers_to_resume_at_the_step(conversation):
+    await walk_to_first_step(conversation)
+    await conversation.run("action_guide_next", "tiếp", "guide_next")
+    messages = await conversation.run("action_session_start")
+    assert "đến Bước 2/" in conversation.text(messages)
+    assert conversation.slots["guide_stage"] == "resume"
+    assert conversation.events[0]["event"] == "session_started"
+    assert conversation.events[-1] == {
+        "event": "action",
+        "name": "action_listen",
+        "policy": None,
+        "confidence": None,
+        "action_text": None,
+        "hide_rule_turn": False,
+    } or (conversation.events[-1]["name"] == "action_listen")
+    messages = await conversation.run("action_guide_answer", "có", "affirm")
+    assert conversation.slots["guide_step"] == 2
+    assert "Bước 2/" in conversation.text(messages)
+
+
+async def test_declining_to_resume_clears_the_guide(conversation):
+    await walk_to_first_step(conversation)
+    await conversation.run("action_session_start")
+    await conversation.run("action_guide_answer", "không", "deny")
+    assert conversation.slots["guide_step"] is None and conversation.slots["guide_stage"] is None
+
+
+async def test_menu_mid_walkthrough_offers_to_continue(conversation):
+    await walk_to_first_step(conversation)
+    messages = await conversation.run("action_menu", "menu", "menu")
+    assert conversation.payloads(messages)[0] == "/guide_next"
+    await conversation.run("action_guide_next", "/guide_next", "guide_next")
+    assert conversation.slots["guide_step"] == 1 and conversation.slots["guide_stage"] == STEPS
+
+
+async def test_next_without_a_guide_says_so(conversation):
+    messages = await conversation.run("action_guide_next", "tiếp", "guide_next")
+    assert "chưa làm dở" in conversation.text(messages)
+    assert "/start_guide" in conversation.payloads(messages)
+
+
+async def test_unresolvable_address_asked_once_more_then_carry_on(conversation):
+    await start(conversation)
+    await conversation.run("action_guide_answer", "đúng", "affirm")
+    await conversation.run("action_guide_answer", "có", "affirm")
+    messages = await conversation.run("action_where_to_submit", "nhà tôi gần chợ", "inform_address")
+    assert "chưa nhận ra địa chỉ" in conversation.text(messages)
+    assert conversation.slots["guide_stage"] == "address"
+    messages = await conversation.run("action_answer_question", "gần chợ Bến Thành", "nlu_fallback")
+    assert "vẫn chưa xác định" in conversation.text(messages)
+    assert conversation.slots["guide_stage"] == READY

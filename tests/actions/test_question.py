@@ -35,7 +35,11 @@ async def test_confident_answer_with_source_related_questions_and_walkthrough(
     titles = [b["title"] for b in message["buttons"]]
     assert "Hướng dẫn nộp trực tuyến" in titles and "Gặp cán bộ hỗ trợ" in titles
     assert len(titles) >= 3, "related questions of the same procedure come first"
-    assert events == [{"event": "slot", "timestamp": None, "name": MISSES_SLOT, "value": 0.0}]
+    assert events == [
+        {"event": "slot", "timestamp": None, "name": MISSES_SLOT, "value": 0.0},
+        # "lệ phí bao nhiêu?" next is about this procedure
+        {"event": "slot", "timestamp": None, "name": "procedure", "value": "dang-ky-khai-sinh"},
+    ]
 
 
 async def test_unsure_offers_three_topics(services, dispatcher, load_tracker, knowledge):

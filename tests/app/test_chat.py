@@ -36,8 +36,12 @@ def last_intent(rasa_api, token: str, sender: str) -> str:
         ("xin chao ad", "greet"),
         ("Cho tôi gặp cán bộ hỗ trợ", "request_human"),
         ("cho e gap nhan vien dc ko", "request_human"),
-        ("Đăng ký tạm trú online cần giấy tờ gì?", "ask_question"),
-        ("dk tam tru onl can giay to j", "ask_question"),
+        ("Đăng ký tạm trú online cần giấy tờ gì?", "ask_documents"),
+        ("dk tam tru onl can giay to j", "ask_documents"),
+        ("Đăng ký tạm trú online như thế nào?", "ask_question"),
+        ("tôi muốn làm giấy khai sinh cho con online", "start_guide"),
+        ("tiep theo", "guide_next"),
+        ("lam lai tu dau", "start_over"),
         ("Bạn là người hay máy vậy?", "bot_challenge"),
         ("cam on nhieu nha", "thank"),
         ("hom nay thoi tiet the nao", "out_of_scope"),
@@ -74,7 +78,7 @@ def test_asking_for_a_person_gives_the_centre_contact(api, stack):
 def test_button_payload_round_trip(api, rasa_api, token):
     sender = new_sender()
     [greeting, *_] = chat(api, sender, "xin chao")
-    chat(api, sender, greeting["buttons"][0]["payload"])
+    chat(api, sender, greeting["buttons"][-1]["payload"])
     assert last_intent(rasa_api, token, sender) == "request_human"
 
 

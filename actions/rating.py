@@ -1,0 +1,125 @@
+"""The satisfaction rating at the end of a guide, and the optional comment after it."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import replies
+from actions.services import Rating, Services
+from actions.state import GuideState
+from knowledge.text import normalize
+
+logger = logging.getLogger(__name__)
+
+# Typed ratings, longest first so "rat khong hai long" is not read as "hai long".
+WORDS = [
+    ("rat khong hai long", 1),
+    ("khong hai long", 2),
+    ("te qua", 1),
+    ("binh thuong", 3),
+    ("tam duoc", 3),
+    ("rat hai long", 5),
+    ("hai long", 4),
+]
+NO_COMMENT = {"deny", "menu"}
+
+
+def channel_of(tracker: Tracker) -> str:
+    """The channel from the namespaced sender id (web:, tg:, zalo:), else Rasa's input channel."""
+    prefix, _, rest = tracker.sender_id.partition(":")
+    if rest and prefix in {"web", "tg", "zalo"}:
+        return prefix
+    return tracker.get_latest_input_channel() or "api"
+
+
+def score_of(tracker: Tracker) -> int | None:
+    for value in tracker.get_latest_entity_values("rating"):
+        try:
+            score = int(float(value))
+        except (TypeError, ValueError):
+            continue
+        if 1 <= score <= 5:
+            return score
+    text = normalize((tracker.latest_message or {}).get("text") or "")
+    digits = re.findall(r"\b[1-5]\b", text)
+    if len(digits) == 1:
+        return int(digits[0])
+    for phrase, score in WORDS:
+        if re.search(rf"\b{phrase}\b", text):
+            return score
+    return None
+
+
+class ActionStoreRating(Action):
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    def name(self) -> str:
+        return "action_store_rating"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        score = score_of(tracker)
+        if score is None:
+            dispatcher.utter_message(
+                text="Anh/chị chọn một mức từ 1 đến 5 giúp tôi nhé:", buttons=replies.RATING_BUTTONS
+            )
+            return [FollowupAction("action_listen")]
+        state = GuideState.read(tracker)
+        rating = Rating(
+            sender=tracker.sender_id,
+            channel=channel_of(tracker),
+            procedure=state.procedure,
+            score=score,
+            human_help=state.human_help,
+        )
+        rating_id = None
+        if self._services.ratings is not None:
+            try:
+                rating_id = self._services.ratings.add(rating)
+            except Exception:  # a lost rating must not end the conversation badly
+                logger.exception("could not store a rating")
+        dispatcher.utter_message(text="Cảm ơn anh/chị đã đánh giá!")
+        after = state.cleared()
+        return [SlotSet("rating_id", float(rating_id) if rating_id else None), *after.events(state)]
+
+
+class ActionStoreComment(Action):
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    def name(self) -> str:
+        return "action_store_comment"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        intent = (tracker.latest_message or {}).get("intent", {}).get("name")
+        text = (tracker.get_slot("rating_comment") or "").strip()
+        rating_id = tracker.get_slot("rating_id")
+        events: list[dict[str, Any]] = [SlotSet("rating_comment", None), SlotSet("rating_id", None)]
+        if intent == "start_over":
+            return [*events, FollowupAction("action_start_over")]
+        if intent in NO_COMMENT or not text or text.startswith("/"):
+            dispatcher.utter_message(
+                text="Vâng ạ. Chúc anh/chị làm thủ tục thuận lợi! Khi cần, anh/chị cứ nhắn cho tôi.",
+                buttons=replies.MENU_BUTTONS,
+            )
+            return events
+        if rating_id and self._services.ratings is not None:
+            try:
+                self._services.ratings.comment(int(rating_id), text)
+            except Exception:
+                logger.exception("could not store a rating comment")
+        dispatcher.utter_message(
+            text="Cảm ơn góp ý của anh/chị! Cán bộ của Trung tâm sẽ đọc để cải thiện hướng dẫn.",
+            buttons=replies.MENU_BUTTONS,
+        )
+        return events

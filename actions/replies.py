@@ -1,0 +1,140 @@
+"""What the guide says, built from a procedure's structured fields.
+
+Short lines for a phone screen, Vietnamese, "tôi" for the assistant and "anh/chị" for the
+person. Nothing here is written per procedure: every fact comes from the knowledge base.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from knowledge.models import Guide, Procedure
+
+KIND = {
+    "original": "bản chính",
+    "copy": "bản sao hoặc ảnh chụp",
+    "certified_copy": "bản sao có chứng thực",
+    "electronic": "khai trực tuyến / bản điện tử",
+    "show": "xuất trình khi được yêu cầu",
+}
+ONLINE = {
+    "full": "Làm được hoàn toàn trực tuyến",
+    "partial": "Nộp được trực tuyến một phần (có bước phải đến nơi tiếp nhận hoặc nhận kết quả trực tiếp)",
+    "none": "Chưa nộp trực tuyến được; anh/chị nộp trực tiếp",
+}
+LEVEL = {"commune": "cấp xã", "province": "cấp tỉnh"}
+LOOKUP_GUIDE = "dvc-tra-cuu-ho-so"
+SUPPLEMENT_GUIDE = "dvc-bo-sung-ho-so"
+SCAN_GUIDE = "dvc-so-hoa-giay-to"
+DATA_STORE_GUIDE = "dvc-kho-du-lieu-ca-nhan"
+
+STAFF_BUTTON = {"title": "Gặp cán bộ hỗ trợ", "payload": "/request_human"}
+STEP_BUTTONS = [
+    {"title": "Tiếp theo", "payload": "/guide_next"},
+    {"title": "Quay lại", "payload": "/guide_back"},
+    {"title": "Tôi gặp lỗi ở bước này", "payload": "/guide_problem"},
+    {"title": "Gặp cán bộ", "payload": "/request_human"},
+]
+YES_NO = [{"title": "Đúng", "payload": "/affirm"}, {"title": "Không phải", "payload": "/deny"}]
+RATING_BUTTONS = [
+    {"title": f"{score} - {label}", "payload": f'/rate{{"rating": {score}}}'}
+    for score, label in enumerate(
+        ["Rất không hài lòng", "Không hài lòng", "Bình thường", "Hài lòng", "Rất hài lòng"], start=1
+    )
+]
+MENU_BUTTONS = [
+    {"title": "Hướng dẫn nộp hồ sơ trực tuyến", "payload": "/start_guide"},
+    {"title": "Tra cứu hồ sơ đã nộp", "payload": "/check_dossier"},
+    STAFF_BUTTON,
+]
+
+
+def guide_payload(slug: str) -> str:
+    return f'/start_guide{{"procedure": "{slug}"}}'
+
+
+def portal_link(procedure: Procedure) -> dict[str, Any]:
+    return {"links": [{"title": procedure.online.portal, "url": procedure.online.url}]}
+
+
+def sentence(text: str) -> str:
+    text = " ".join(text.split())
+    return text if text.endswith((".", "!", "?", ":")) else text + "."
+
+
+def step_text(topic: Procedure | Guide, step: int) -> str:
+    current = topic.steps[step - 1]
+    lines = [f"Bước {step}/{len(topic.steps)}: {sentence(current.instruction)}"]
+    if current.screen:
+        lines.append(f"Trên màn hình: {sentence(current.screen)}")
+    return "\n".join(lines)
+
+
+def documents_text(procedure: Procedure) -> str:
+    lines = [f"Giấy tờ cần chuẩn bị cho thủ tục {procedure.name}:"]
+    for document in procedure.documents:
+        line = f"• {document.name} ({KIND[document.kind]})"
+        if document.how_to_get:
+            line += f" — {sentence(document.how_to_get)}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def scan_tips(scan: Guide | None, store: Guide | None) -> str:
+    lines = []
+    if scan is not None:
+        lines.append(
+            "Chụp hoặc quét giấy tờ: ảnh rõ nét, đủ trang, thấy đủ bốn góc; nhiều trang thì gộp một tệp PDF."
+        )
+    if store is not None:
+        lines.append(
+            "Giấy tờ đã có trong Kho dữ liệu cá nhân trên Cổng Dịch vụ công thì chọn lại từ kho, "
+            "không cần chụp lại."
+        )
+    return "\n".join(lines)
+
+
+def fees_text(procedure: Procedure, today: date) -> str:
+    fees = [fee.text for fee in procedure.fees if fee.valid_on(today)] or [fee.text for fee in procedure.fees]
+    return " ".join(sentence(text) for text in fees)
+
+
+def agency_text(procedure: Procedure, address: str | None) -> str:
+    text = sentence(procedure.agency.receiving)
+    if address and procedure.agency.depends_on_residence and procedure.agency.level:
+        unit = address if procedure.agency.level == "commune" else address.split(", ")[-1]
+        text += f" Với địa chỉ của anh/chị: {LEVEL[procedure.agency.level]} — {unit}."
+    return text
+
+
+def essentials_text(procedure: Procedure, today: date, address: str | None) -> str:
+    """Fee, processing time and receiving agency in three lines."""
+    return "\n".join(
+        [
+            f"Lệ phí: {fees_text(procedure, today)}",
+            f"Thời hạn giải quyết: {sentence(procedure.processing_time)}",
+            f"Nơi tiếp nhận: {agency_text(procedure, address)}",
+        ]
+    )
+
+
+def caveats_text(procedure: Procedure, today: date) -> str:
+    notes = [sentence(caveat.text) for caveat in procedure.caveats if caveat.valid_on(today)]
+    return "Lưu ý: " + " ".join(notes[:1]) if notes else ""
+
+
+def finish_text(procedure: Procedure, lookup_url: str) -> str:
+    return "\n".join(
+        [
+            f"Anh/chị đã đi hết các bước nộp hồ sơ {procedure.name}. Việc cần làm tiếp theo:",
+            "• Ghi lại mã hồ sơ hiện ra sau khi nộp (cũng được gửi qua thư điện tử/tin nhắn): "
+            "cần mã này để tra cứu.",
+            f'• Theo dõi hồ sơ: nhập mã hồ sơ tại {lookup_url}, hoặc đăng nhập và vào mục "Quản lý hồ sơ".',
+            f"• Nhận kết quả: {sentence(procedure.result_delivery)} "
+            f"Thời hạn: {sentence(procedure.processing_time)}",
+            "• Nếu được yêu cầu bổ sung: sửa và gửi lại ngay trong hồ sơ đó trên Cổng, không mất thêm phí, "
+            "và làm đúng hạn ghi trong thông báo.",
+        ]
+    )
