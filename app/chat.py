@@ -74,24 +74,37 @@ async def converse(
     return messages
 
 
+class BadInput(ValueError):
+    """A message no channel hands to Rasa; ``str(exc)`` is the Vietnamese reply for the person."""
+
+    def __init__(self, reply: str, status_code: int) -> None:
+        super().__init__(reply)
+        self.status_code = status_code
+
+
+def inbound_text(text: str, settings: Settings) -> str:
+    """The same bad-input rules for every channel: NFC-cleaned, not empty, not too long."""
+    cleaned = clean(text)
+    if not cleaned:
+        raise BadInput("Tin nhắn đang trống. Anh/chị vui lòng nhập nội dung cần hỏi.", 422)
+    if len(cleaned) > settings.chat_max_chars:
+        raise BadInput(
+            f"Tin nhắn dài quá {settings.chat_max_chars} ký tự. "
+            "Anh/chị vui lòng rút gọn hoặc chia thành nhiều tin nhắn.",
+            413,
+        )
+    return cleaned
+
+
 @router.post("/chat", response_model=ChatResponse)
 async def chat(
     body: ChatRequest,
     settings: Annotated[Settings, Depends(request_settings)],
     rasa: Annotated[RasaClient, Depends(get_rasa)],
 ) -> ChatResponse:
-    text = clean(body.text)
-    if not text:
-        raise HTTPException(
-            status_code=422, detail="Tin nhắn đang trống. Anh/chị vui lòng nhập nội dung cần hỏi."
-        )
-    if len(text) > settings.chat_max_chars:
-        raise HTTPException(
-            status_code=413,
-            detail=(
-                f"Tin nhắn dài quá {settings.chat_max_chars} ký tự. "
-                "Anh/chị vui lòng rút gọn hoặc chia thành nhiều tin nhắn."
-            ),
-        )
+    try:
+        text = inbound_text(body.text, settings)
+    except BadInput as exc:
+        raise HTTPException(status_code=exc.status_code, detail=str(exc)) from None
     channel = body.sender.split(":", 1)[0] if ":" in body.sender else "api"
     return ChatResponse(messages=await converse(rasa, settings, body.sender, text, channel=channel))
