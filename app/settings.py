@@ -46,6 +46,21 @@ class Settings(KnowledgeSettings):
 
     app_db_url: str = Field("", description="SQLAlchemy URL of the app's data; default: var/app.db")
 
+    # Channels. A channel whose credentials are empty is off (logged once at start-up).
+    channel_rate_limit: int = Field(20, ge=1, le=1000, description="Messages per minute per sender")
+    cors_origins: str = Field("*", description="Portal origins allowed to call the widget API")
+    telegram_bot_token: str = ""
+    telegram_mode: Literal["webhook", "polling"] = "webhook"
+    telegram_webhook_secret: str = ""
+    telegram_api_url: str = "https://api.telegram.org/bot"  # python-telegram-bot's base_url
+    zalo_app_id: str = ""
+    zalo_app_secret: str = ""  # the app's secret key: refreshes the OA access token
+    zalo_oa_secret_key: str = ""  # the OA secret key: signs webhook events
+    zalo_access_token: str = ""  # first token pair; later pairs are kept in the app database
+    zalo_refresh_token: str = ""
+    zalo_api_url: str = "https://openapi.zalo.me"
+    zalo_oauth_url: str = "https://oauth.zaloapp.com"
+
     @computed_field  # type: ignore[prop-decorator]
     @property
     def rasa_url(self) -> str:
@@ -67,6 +82,10 @@ class Settings(KnowledgeSettings):
     def tracker_url(self) -> str:
         return self.rasa_tracker_url or f"sqlite:///{self.var_dir / 'tracker.db'}"
 
+    @property
+    def allowed_origins(self) -> list[str]:
+        return [origin.strip().rstrip("/") for origin in self.cors_origins.split(",") if origin.strip()]
+
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
         if self.app_env != "local" and (
@@ -76,6 +95,11 @@ class Settings(KnowledgeSettings):
                 "RASA_AUTH_TOKEN must be set to a random value of at least 24 characters "
                 "outside local use (APP_ENV=production)"
             )
+        if self.app_env != "local" and "*" in self.allowed_origins:
+            raise ValueError("CORS_ORIGINS must list the portal's origins outside local use, not '*'")
+        webhook = self.telegram_bot_token and self.telegram_mode == "webhook"
+        if self.app_env != "local" and webhook and len(self.telegram_webhook_secret) < 16:
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET (16+ characters) is required for webhook mode")
         return self
 
 
