@@ -43,6 +43,10 @@ REPLIES = {
 }
 
 
+def wanted_guide(slug: str) -> str:
+    return f'/start_guide{{"procedure": "{slug}"}}'
+
+
 def teencode(text: str) -> str:
     return " ".join(TEENCODE.get(word, word) for word in fold(text).lower().split())
 
@@ -64,6 +68,7 @@ class Outcome:
     success: bool
     turns: int
     failure: str = ""
+    detour: bool = False
 
 
 class Citizen:
@@ -72,6 +77,7 @@ class Citizen:
         self.slug, self.style = slug, style
         self.sender = f"web:{uuid.uuid4()}"
         self.turns = 0
+        self.detour = False  # reached the guide through the button under an answer
 
     def say(self, text: str) -> list[dict]:
         self.turns += 1
@@ -91,16 +97,15 @@ class Citizen:
             stage = slots.get("guide_stage")
             payloads = [b["payload"] for m in messages for b in m.get("buttons", [])]
             if stage == "rating":
-                return Outcome(self.slug, self.style, True, self.turns)
+                return Outcome(self.slug, self.style, True, self.turns, detour=self.detour)
             if stage == "confirm":
                 if slots.get("procedure") != self.slug:
                     return self.fail(f"confirm: offered {slots.get('procedure')}")
                 messages = self.say(REPLIES["yes"][self.style])
             elif stage == "choose":
-                wanted = f'/start_guide{{"procedure": "{self.slug}"}}'
-                if wanted not in payloads:
+                if wanted_guide(self.slug) not in payloads:
                     return self.fail("choose: not among the suggestions")
-                messages = self.say(wanted)
+                messages = self.say(wanted_guide(self.slug))
             elif stage == "vneid":
                 messages = self.say(REPLIES["has_account"][self.style])
             elif stage == "address":
@@ -109,6 +114,10 @@ class Citizen:
                 messages = self.say(REPLIES["start"][self.style])
             elif stage == "steps":
                 messages = self.say(REPLIES["next"][self.style])
+            elif stage is None and wanted_guide(self.slug) in payloads and not self.detour:
+                # Answered as a question: the answer offers the walkthrough, and a person presses it.
+                self.detour = True
+                messages = self.say(wanted_guide(self.slug))
             else:
                 text = " / ".join(m.get("text", "")[:60] for m in messages)
                 return self.fail(f"{stage or 'no guide'}: {text}")
@@ -148,14 +157,17 @@ def main() -> int:
 
 
 def report(outcomes: list[Outcome], elapsed: float) -> None:
-    rows = ["| Style | Success | Turns per task (median / max) |", "| --- | --- | --- |"]
+    rows = [
+        "| Style | Success | via the button under an answer | Turns per task (median / max) |",
+        "| --- | --- | --- | --- |",
+    ]
     for style in (*STYLES, None):
         chosen = [o for o in outcomes if style is None or o.style == style]
         won = [o for o in chosen if o.success]
         turns = [o.turns for o in won] or [0]
         rows.append(
             f"| {style or '**all**'} | {len(won)}/{len(chosen)} ({100 * len(won) / len(chosen):.0f} %) | "
-            f"{statistics.median(turns):.0f} / {max(turns)} |"
+            f"{sum(o.detour for o in won)} | {statistics.median(turns):.0f} / {max(turns)} |"
         )
     failures = [o for o in outcomes if not o.success]
     stages = Counter(o.failure.split(":")[0] for o in failures)
@@ -163,6 +175,8 @@ def report(outcomes: list[Outcome], elapsed: float) -> None:
         "A scripted citizen per procedure (31) and opening style (accented, unaccented, teencode) is",
         "driven through `/api/chat` from a free-text opening to the rating prompt, answering each",
         "question in the same style. Success: the rating prompt is reached for the right procedure.",
+        "When the opening is taken as a question, the answer offers “Hướng dẫn nộp trực tuyến” and the",
+        "citizen presses it once (counted separately: the intent was missed, the conversation was not).",
         "",
         *rows,
         "",
