@@ -56,7 +56,7 @@ def ensure_auth_token(env_file: Path = ROOT / ".env") -> None:
     lines = env_file.read_text(encoding="utf-8").splitlines() if env_file.exists() else []
     if any(line.strip().startswith("RASA_AUTH_TOKEN=") for line in lines):
         return
-    lines.append(f"RASA_AUTH_TOKEN={secrets.token_urlsafe(32)}")
+    lines.append(f"RASA_AUTH_TOKEN={secrets.token_hex(32)}")
     env_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     env_file.chmod(0o600)
 
@@ -240,7 +240,7 @@ def isolated_settings(var_dir: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "app_port": free_port(),
         "rasa_port": free_port(),
-        "rasa_auth_token": secrets.token_urlsafe(32),
+        "rasa_auth_token": secrets.token_hex(32),
         "var_dir": var_dir,
         "embedding_model": str(tuned_model_dir(built)),
     }
