@@ -146,8 +146,8 @@ class Guide:
             return self.ready(state)
         self.say(
             text=(
-                "Mình làm tài khoản định danh điện tử mức 2 trước, xong sẽ quay lại thủ tục "
-                f"{returning.name}. {replies.sentence(account.summary)}"
+                "Anh/chị cần làm tài khoản định danh điện tử mức 2 trước; xong phần này tôi sẽ hướng dẫn "
+                f"tiếp thủ tục {returning.name}. {replies.sentence(account.summary)}"
             )
         )
         state.back_to, state.procedure = returning.slug, VNEID_SLUG
@@ -236,7 +236,7 @@ class Guide:
             self.say(
                 text=(
                     "Khi tài khoản đã lên mức 2, anh/chị đăng nhập được Cổng Dịch vụ công. "
-                    f"Mình quay lại thủ tục {returning.name if returning else ''}."
+                    f"Bây giờ tôi hướng dẫn tiếp thủ tục {returning.name if returning else ''}."
                 ).replace(" .", ".")
             )
             state.procedure, state.back_to, state.step = state.back_to, None, None
@@ -319,7 +319,7 @@ class Guide:
         """After a question mid-guide, carry on where the person was."""
         if state.stage in {STEPS, PROBLEM} and state.step:
             state.stage = STEPS
-            self.show_step(state, intro="Mình tiếp tục hướng dẫn nhé.")
+            self.show_step(state, intro="Tôi hướng dẫn tiếp anh/chị nhé.")
         elif state.stage == READY:
             self.say(
                 text='Khi đã chuẩn bị xong giấy tờ, anh/chị bấm "Bắt đầu" để làm từng bước.',
@@ -436,7 +436,7 @@ class ActionGuideAnswer(GuideAction):
             guide.ready(state) if yes else guide.vneid_first(state)
         elif stage == ADDRESS and not yes:
             state.address_attempts = 2  # the person prefers not to say: carry on without it
-            guide.say(text="Vâng, khi nộp anh/chị chọn đúng xã/phường nơi mình cư trú theo tên mới.")
+            guide.say(text="Vâng, khi nộp anh/chị chọn đúng xã/phường nơi anh/chị cư trú theo tên mới.")
             guide.ready(state)
         elif stage in {READY, RESUME, STEPS, PROBLEM} and yes:
             guide.next(state)
@@ -500,9 +500,8 @@ class ActionStartOver(GuideAction):
         return "action_start_over"
 
     async def move(self, guide: Guide, state: GuideState, tracker: Tracker) -> list[dict[str, Any]] | None:
-        guide.say(
-            text="Vâng, mình làm lại từ đầu. Anh/chị cần tôi giúp việc gì ạ?", buttons=replies.MENU_BUTTONS
-        )
+        text = "Vâng, tôi sẽ hướng dẫn lại từ đầu. Anh/chị cần tôi giúp việc gì ạ?"
+        guide.say(text=text, buttons=replies.MENU_BUTTONS)
         state.__dict__.update(GuideState().__dict__)
         return [SlotSet("question_misses", 0.0), SlotSet("guide_return", None)]
 

@@ -96,9 +96,12 @@ def scan_tips(scan: Guide | None, store: Guide | None) -> str:
     return "\n".join(lines)
 
 
-def fees_text(procedure: Procedure, today: date) -> str:
-    fees = [fee.text for fee in procedure.fees if fee.valid_on(today)] or [fee.text for fee in procedure.fees]
-    return " ".join(sentence(text) for text in fees)
+def fees_text(procedure: Procedure, today: date, online_only: bool = False) -> str:
+    """The fees in force today; ``online_only`` keeps those that apply to online submission."""
+    fees = [fee for fee in procedure.fees if fee.valid_on(today)] or list(procedure.fees)
+    if online_only:
+        fees = [fee for fee in fees if fee.applies != "in_person"] or fees
+    return " ".join(sentence(fee.text) for fee in fees)
 
 
 def agency_text(procedure: Procedure, address: str | None) -> str:
@@ -113,7 +116,7 @@ def essentials_text(procedure: Procedure, today: date, address: str | None) -> s
     """Fee, processing time and receiving agency in three lines."""
     return "\n".join(
         [
-            f"Lệ phí: {fees_text(procedure, today)}",
+            f"Lệ phí khi nộp trực tuyến: {fees_text(procedure, today, online_only=True)}",
             f"Thời hạn giải quyết: {sentence(procedure.processing_time)}",
             f"Nơi tiếp nhận: {agency_text(procedure, address)}",
         ]

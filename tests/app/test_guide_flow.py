@@ -116,7 +116,7 @@ def test_problem_twice_offers_a_person_and_start_over_clears(citizen):
     assert "/request_human" in payloads(reply)
     citizen.at("cap-phieu-ly-lich-tu-phap", 1)
     reply = citizen.say("làm lại từ đầu")
-    assert "làm lại từ đầu" in text_of(reply)
+    assert "hướng dẫn lại từ đầu" in text_of(reply)
     citizen.at(None, None)
 
 
