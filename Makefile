@@ -119,7 +119,16 @@ lint: $(VENV)/.installed
 	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/lint-imports
 
-test: install lint train index
+# The widget's browser tests drive Debian's Chromium (no browser download at run time).
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	@echo "==> Installing Debian's chromium for the widget's browser tests"
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; \
+	else sudo apt-get update -qq && sudo apt-get install -y -qq --no-install-recommends chromium; fi \
+		|| { echo "Could not install chromium: run 'apt-get install -y chromium' as root" >&2; exit 1; }
+
+test: install lint train index $(CHROMIUM)
 	@echo "==> Tests of the Rasa-side components (.venv-rasa, Python 3.10)"
 	@$(RASA_ENV) $(RASA_VENV)/bin/python -m pytest tests/nlu -p no:cacheprovider -W ignore::DeprecationWarning
 	@echo "==> Tests of the app, actions, knowledge and the running stack (.venv, Python 3.11)"

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from app.rasa_client import RasaClient, RasaError
 from app.settings import Settings
 from connectors.message import OutgoingMessage, from_bot_replies
+from connectors.ratelimit import RATE_LIMITED_TEXT, RateLimiter
 from knowledge.text import clean
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,14 @@ def request_settings(request: Request) -> Settings:
 
 def get_rasa(request: Request) -> RasaClient:
     return request.app.state.rasa
+
+
+def web_rate_limiter(request: Request) -> RateLimiter:
+    """The web channel's per-sender limiter, one per app, made on first use."""
+    state = request.app.state
+    if getattr(state, "web_rate_limiter", None) is None:
+        state.web_rate_limiter = RateLimiter(state.settings.channel_rate_limit)
+    return state.web_rate_limiter
 
 
 def unavailable_reply(settings: Settings) -> OutgoingMessage:
@@ -101,10 +110,14 @@ async def chat(
     body: ChatRequest,
     settings: Annotated[Settings, Depends(request_settings)],
     rasa: Annotated[RasaClient, Depends(get_rasa)],
+    limiter: Annotated[RateLimiter, Depends(web_rate_limiter)],
 ) -> ChatResponse:
     try:
         text = inbound_text(body.text, settings)
     except BadInput as exc:
         raise HTTPException(status_code=exc.status_code, detail=str(exc)) from None
     channel = body.sender.split(":", 1)[0] if ":" in body.sender else "api"
+    if channel == "web" and not limiter.allow(body.sender):
+        logger.info("chat channel=web sender=%s: rate limited", body.sender)
+        raise HTTPException(status_code=429, detail=RATE_LIMITED_TEXT, headers={"Retry-After": "60"})
     return ChatResponse(messages=await converse(rasa, settings, body.sender, text, channel=channel))

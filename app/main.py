@@ -18,11 +18,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from actions import build_actions
 from actions.dossier_status import DossierStatusClient
 from actions.services import CentreContact, Services
-from app import action_webhook, chat, health, search
+from app import action_webhook, chat, health, search, widget
 from app.logs import configure_logging
 from app.rasa_client import RasaClient
 from app.ratings import RatingStore
 from app.settings import Settings, get_settings
+from app.telegram import router as telegram_router
+from app.telegram import start_telegram, stop_telegram
+from app.zalo import router as zalo_router
+from app.zalo import start_channel as start_zalo
 from knowledge.search import SearchService
 from knowledge.service import open_service
 
@@ -111,9 +115,14 @@ def create_app(
         opening = None
         if open_knowledge_base and app.state.services.knowledge is None:
             opening = asyncio.create_task(open_knowledge(app, settings))
+        await start_telegram(app)
+        app.state.zalo = await start_zalo(settings, app.state.rasa)
         try:
             yield
         finally:
+            if app.state.zalo is not None:
+                await app.state.zalo.stop()
+            await stop_telegram(app)
             if opening is not None:
                 opening.cancel()
             await app.state.rasa.close()
@@ -131,6 +140,10 @@ def create_app(
     app.include_router(health.router)
     app.include_router(search.router)
     app.include_router(action_webhook.router)
+    app.include_router(telegram_router)
+    app.include_router(zalo_router)
+    app.include_router(widget.router)
+    widget.install_cors(app, settings)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)

@@ -57,3 +57,15 @@ class RasaClient:
         return await self._request(
             "GET", f"/conversations/{conversation_id}/tracker", params={"token": self._token}
         )
+
+    async def events(self, conversation_id: str) -> list[dict[str, Any]]:
+        """Every event of a conversation, oldest first (the tracker with ``include_events=ALL``)."""
+        tracker = await self._request(
+            "GET",
+            f"/conversations/{conversation_id}/tracker",
+            params={"token": self._token, "include_events": "ALL"},
+        )
+        events = tracker.get("events") if isinstance(tracker, dict) else None
+        if not isinstance(events, list):
+            raise RasaBadResponse("Rasa's tracker has no list of events")
+        return [event for event in events if isinstance(event, dict)]

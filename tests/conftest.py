@@ -20,7 +20,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     from app.runner import Stack, isolated_settings
 
     var = tmp_path_factory.mktemp("var")
-    settings = isolated_settings(var)
+    # Tests type faster than people: the per-sender limit is tested on its own (test_history.py).
+    settings = isolated_settings(var, channel_rate_limit=600)
     running = Stack(settings=settings, log_dir=var / "log")
     running.start()
     try:

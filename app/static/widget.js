@@ -1,0 +1,602 @@
+// Embeddable chat widget of Trợ lý Dịch vụ công. One tag on any page:
+//   <script src="https://HOST/widget.js" data-title="Trợ lý Dịch vụ công" async></script>
+// Plain JavaScript (no build step, nothing from another site). The widget is a custom element
+// whose shadow root holds its markup and styles, so the page's CSS and ours never meet. The API
+// is found next to this script (HOST/api/chat, HOST/api/history). Everything a person or the bot
+// wrote is inserted with textContent or built with DOM APIs; nothing is ever parsed as HTML.
+(function () {
+  "use strict";
+
+  var TAG = "dvc-chat-widget";
+  if (!window.customElements || !Element.prototype.attachShadow || customElements.get(TAG)) return;
+
+  var script = document.currentScript || document.querySelector('script[src*="widget.js"]');
+  var SCRIPT_SRC = script && script.src ? script.src : location.href;
+  var API_CHAT = new URL("api/chat", SCRIPT_SRC).href;
+  var API_HISTORY = new URL("api/history", SCRIPT_SRC).href;
+  var TITLE = (script && script.getAttribute("data-title")) || "Trợ lý Dịch vụ công";
+
+  var KEY_SENDER = "dvc-widget-sender";
+  var KEY_LARGE = "dvc-widget-large-text";
+  var KEY_OPEN = "dvc-widget-open"; // sessionStorage: reopen after navigating within the portal
+  var SENDER_RE = /^web:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+  var URL_RE = /https?:\/\/[^\s<>"'`]+/g;
+  var TRAILING = /[.,;:!?)\]}»”’]+$/;
+  var TIMEOUT_MS = 45000;
+
+  var TEXT = {
+    launcher: "Hỏi trợ lý",
+    close: "Đóng khung trò chuyện",
+    largeText: "Chữ lớn",
+    restart: "Bắt đầu lại",
+    notice: "Không gửi số căn cước, mật khẩu hay mã OTP vào cuộc trò chuyện.",
+    inputLabel: "Tin nhắn gửi trợ lý",
+    placeholder: "Nhập câu hỏi của anh/chị…",
+    send: "Gửi",
+    log: "Cuộc trò chuyện",
+    you: "Anh/chị: ",
+    bot: "Trợ lý: ",
+    typing: "Trợ lý đang trả lời…",
+    loading: "Đang tải cuộc trò chuyện…",
+    choices: "Lựa chọn",
+    newTab: " (mở trong thẻ mới)",
+    speak: "Đọc to",
+    speakLabel: "Đọc to tin nhắn này",
+    stop: "Dừng đọc",
+    image: "Hình ảnh minh hoạ",
+    restarted: "Đã bắt đầu cuộc trò chuyện mới.",
+    restored: "Đã mở lại cuộc trò chuyện trước.",
+    noReply: "Trợ lý chưa có câu trả lời cho tin nhắn này. Anh/chị thử hỏi theo cách khác nhé.",
+    failed: "Có lỗi xảy ra, anh/chị vui lòng thử lại.",
+    offline: "Không kết nối được tới máy chủ. Anh/chị vui lòng kiểm tra mạng và thử lại.",
+    historyFailed: "Chưa tải được cuộc trò chuyện trước đó. Anh/chị vẫn có thể nhắn tiếp.",
+  };
+
+  var CSS = [
+    ":host{all:initial!important;display:block!important}",
+    "*,*::before,*::after{box-sizing:border-box}",
+    "[hidden]{display:none!important}",
+    ".root{font-family:system-ui,'Segoe UI',Roboto,'Helvetica Neue',Arial,'Noto Sans',sans-serif;",
+    "font-size:16px;line-height:1.5;color:#1b1f23;letter-spacing:normal;text-align:left}",
+    ".root.large{font-size:20px}",
+    "button,textarea{font:inherit;color:inherit;letter-spacing:normal;text-transform:none}",
+    "button{cursor:pointer;min-height:44px;margin:0}",
+    ":focus-visible{outline:3px solid #ffbf47;outline-offset:0;box-shadow:0 0 0 6px #1b1f23}",
+    ".sr-only{position:absolute!important;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;",
+    "clip:rect(0 0 0 0);white-space:nowrap;border:0}",
+    ".launcher{position:fixed;right:20px;bottom:20px;z-index:2147483000;display:flex;align-items:center;",
+    "gap:.5em;padding:.6em 1.1em;border:2px solid #fff;border-radius:999px;background:#0b5cad;color:#fff;",
+    "font-weight:600;box-shadow:0 4px 14px rgba(0,0,0,.3)}",
+    ".launcher:hover{background:#084a8c}",
+    ".launcher svg{width:1.4em;height:1.4em;fill:currentColor;flex:none}",
+    ".panel{position:fixed;right:20px;bottom:88px;z-index:2147483001;display:flex;flex-direction:column;",
+    "width:390px;max-width:calc(100vw - 40px);height:min(640px,calc(100vh - 110px));background:#fff;",
+    "border:1px solid #6b7785;border-radius:12px;box-shadow:0 10px 30px rgba(0,0,0,.3);overflow:hidden}",
+    ".root.large .panel{width:460px}",
+    "header{background:#0b5cad;color:#fff;padding:.5em .75em;flex:none}",
+    ".head{display:flex;align-items:center;gap:.5em}",
+    "h2{flex:1;margin:0;font-size:1.1em;font-weight:700;line-height:1.3;color:#fff}",
+    ".close{width:44px;background:transparent;border:0;color:#fff;font-size:1.6em;line-height:1;",
+    "border-radius:6px}",
+    ".tools{display:flex;flex-wrap:wrap;gap:.4em;margin-top:.35em}",
+    ".tool{min-height:36px;padding:.2em .8em;border:1.5px solid #fff;border-radius:999px;",
+    "background:transparent;color:#fff;font-size:.9em}",
+    ".tool[aria-pressed=true]{background:#fff;color:#0b5cad;font-weight:700}",
+    ".notice{margin:0;padding:.4em .75em;background:#fff4d6;color:#3d2e00;font-size:.85em;flex:none;",
+    "border-bottom:1px solid #e3d5a8}",
+    ".log{position:relative;flex:1;overflow-y:auto;padding:.75em;background:#fff;overscroll-behavior:contain}",
+    ".msg{margin:.5em 0;display:flex;flex-direction:column;align-items:flex-start}",
+    ".msg.user{align-items:flex-end}",
+    ".bubble{max-width:88%;padding:.5em .8em;border-radius:12px;white-space:pre-wrap;overflow-wrap:anywhere;",
+    "background:#eef1f5;color:#1b1f23}",
+    ".user .bubble{background:#0b5cad;color:#fff}",
+    ".bubble a{color:#0a4a8f;text-decoration:underline}",
+    ".user .bubble a{color:#fff}",
+    ".bubble ul{margin:.4em 0 0;padding-left:1.2em}",
+    ".bubble img{display:block;max-width:100%;height:auto;margin-top:.4em;border-radius:6px}",
+    ".error .bubble{background:#fdecea;color:#5f1410}",
+    ".choices{display:flex;flex-wrap:wrap;gap:.4em;margin-top:.45em;max-width:100%}",
+    ".choice{padding:.35em .9em;border:1.5px solid #0b5cad;border-radius:999px;background:#fff;",
+    "color:#0b5cad;text-align:left}",
+    ".choice:hover{background:#e6eef8}",
+    ".speak{display:none;min-height:36px;margin-top:.25em;padding:.1em .6em;border:1px solid #5a6472;",
+    "border-radius:6px;background:#fff;color:#1b1f23;font-size:.85em}",
+    ".root.can-speak .speak{display:inline-flex;align-items:center;gap:.3em}",
+    ".speak[aria-pressed=true]{background:#1b1f23;color:#fff}",
+    ".typing .bubble{display:flex;gap:.3em;align-items:center;padding:.75em .9em}",
+    ".dot{width:.5em;height:.5em;border-radius:50%;background:#4a5563;animation:dvc-blink 1.2s infinite}",
+    ".dot:nth-child(2){animation-delay:.2s}.dot:nth-child(3){animation-delay:.4s}",
+    "@keyframes dvc-blink{0%,80%,100%{opacity:.25}40%{opacity:1}}",
+    "@media (prefers-reduced-motion:reduce){.dot{animation:none;opacity:.7}}",
+    "form{display:flex;gap:.5em;align-items:flex-end;padding:.6em .75em;border-top:1px solid #c4cbd3;",
+    "background:#f7f9fb;flex:none}",
+    "textarea{flex:1;min-width:0;min-height:44px;max-height:8em;resize:none;padding:.5em .6em;",
+    "border:1.5px solid #5a6472;border-radius:8px;background:#fff;font-size:max(16px,1em)}",
+    "textarea::placeholder{color:#5a6472;opacity:1}",
+    ".send{padding:0 1.1em;border:0;border-radius:8px;background:#0b5cad;color:#fff;font-weight:600}",
+    ".send:hover{background:#084a8c}",
+    "@media (max-width:480px){",
+    ".panel{inset:0;width:100%!important;max-width:none;height:100%;border:0;border-radius:0}",
+    ".root.open .launcher{display:none}",
+    ".launcher{right:12px;bottom:12px}",
+    "}",
+    "@media (forced-colors:active){.bubble,.choice,.launcher,.panel{border:1px solid CanvasText}}",
+  ].join("\n");
+
+  // ---- small helpers -------------------------------------------------------------------------
+
+  function storage(kind) {
+    return {
+      get: function (key) {
+        try { return window[kind].getItem(key); } catch (e) { return null; }
+      },
+      set: function (key, value) {
+        try { window[kind].setItem(key, value); } catch (e) { /* storage blocked: keep in memory */ }
+      },
+      remove: function (key) {
+        try { window[kind].removeItem(key); } catch (e) { /* storage blocked */ }
+      },
+    };
+  }
+  var local = storage("localStorage");
+  var session = storage("sessionStorage");
+
+  function uuid() {
+    if (window.crypto && typeof crypto.randomUUID === "function") return crypto.randomUUID();
+    // Outside secure contexts randomUUID is missing; getRandomValues is not.
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
+    return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join("-");
+  }
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      var value = attrs[name];
+      if (name === "text") node.textContent = value;
+      else if (name === "class") node.className = value;
+      else if (value === true) node.setAttribute(name, "");
+      else if (value !== false && value != null) node.setAttribute(name, String(value));
+    });
+    (children || []).forEach(function (child) {
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  function safeUrl(value) {
+    try {
+      var url = new URL(String(value), location.href);
+      return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function link(url, title) {
+    return el("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, [
+      title, el("span", { class: "sr-only", text: TEXT.newTab }),
+    ]);
+  }
+
+  // Text with its http(s) addresses as links; every piece is a text node or a DOM-built <a>.
+  function appendText(parent, text) {
+    var last = 0;
+    String(text).replace(URL_RE, function (match, offset) {
+      var tail = (match.match(TRAILING) || [""])[0];
+      var address = match.slice(0, match.length - tail.length);
+      var url = safeUrl(address);
+      parent.appendChild(document.createTextNode(String(text).slice(last, offset)));
+      parent.appendChild(url ? link(url, address) : document.createTextNode(address));
+      last = offset + address.length;
+      return match;
+    });
+    parent.appendChild(document.createTextNode(String(text).slice(last)));
+  }
+
+  function launcherIcon() {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 " +
+      "6v2h2V9H7zm4 0v2h2V9h-2zm4 0v2h2V9h-2z");
+    svg.appendChild(path);
+    return svg;
+  }
+
+  function vietnameseVoice() {
+    if (!window.speechSynthesis || typeof window.SpeechSynthesisUtterance !== "function") return null;
+    var voices = window.speechSynthesis.getVoices() || [];
+    for (var i = 0; i < voices.length; i++) {
+      if (/^vi([-_]|$)/i.test(voices[i].lang || "")) return voices[i];
+    }
+    return null;
+  }
+
+  async function request(url, options) {
+    var controller = typeof AbortController === "function" ? new AbortController() : null;
+    var timer = controller ? setTimeout(function () { controller.abort(); }, TIMEOUT_MS) : null;
+    try {
+      var response = await fetch(url, Object.assign(
+        { mode: "cors", credentials: "omit", signal: controller ? controller.signal : undefined }, options));
+      var data = null;
+      try { data = await response.json(); } catch (e) { data = null; }
+      return { ok: response.ok, status: response.status, data: data };
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  }
+
+  function detailOf(data) {
+    return data && typeof data.detail === "string" && data.detail ? data.detail : TEXT.failed;
+  }
+
+  // ---- the element ---------------------------------------------------------------------------
+
+  class ChatWidget extends HTMLElement {
+    constructor() {
+      super();
+      this.attachShadow({ mode: "open" });
+      this.sender = null;
+      this.started = false;
+      this.generation = 0; // bumped by "Bắt đầu lại": late replies of the old conversation are dropped
+      this.queue = Promise.resolve();
+      this.pending = 0;
+      this.voice = null;
+      this.speaking = null;
+    }
+
+    connectedCallback() {
+      if (this.root) return;
+      this.build();
+      this.setLarge(local.get(KEY_LARGE) === "1");
+      this.watchVoices();
+      var wide = window.matchMedia && window.matchMedia("(min-width: 481px)").matches;
+      if (session.get(KEY_OPEN) === "1" && wide) this.open(false);
+    }
+
+    build() {
+      var shadow = this.shadowRoot;
+      if (shadow.adoptedStyleSheets !== undefined && typeof CSSStyleSheet === "function" &&
+          "replaceSync" in CSSStyleSheet.prototype) {
+        var sheet = new CSSStyleSheet();
+        sheet.replaceSync(CSS);
+        shadow.adoptedStyleSheets = [sheet];
+      } else {
+        shadow.appendChild(el("style", { text: CSS }));
+      }
+
+      this.launcher = el("button", {
+        class: "launcher", type: "button", "aria-expanded": "false", "aria-controls": "panel",
+        "aria-label": TEXT.launcher + " – " + TITLE, title: TITLE,
+      }, [launcherIcon(), el("span", { text: TEXT.launcher })]);
+
+      this.closeButton = el("button", { class: "close", type: "button", "aria-label": TEXT.close, text: "×" });
+      this.largeButton = el("button", { class: "tool", type: "button", "aria-pressed": "false", text: TEXT.largeText });
+      this.restartButton = el("button", { class: "tool", type: "button", text: TEXT.restart });
+      this.log = el("div", { class: "log", role: "log", "aria-live": "off", "aria-label": TEXT.log, tabindex: "0" });
+      this.status = el("div", { class: "sr-only", role: "status", "aria-live": "polite", "aria-atomic": "true" });
+      this.input = el("textarea", {
+        id: "input", rows: "1", maxlength: "2000", autocomplete: "off", enterkeyhint: "send",
+        placeholder: TEXT.placeholder,
+      });
+      this.form = el("form", { novalidate: true }, [
+        el("label", { class: "sr-only", for: "input", text: TEXT.inputLabel }),
+        this.input,
+        el("button", { class: "send", type: "submit", text: TEXT.send }),
+      ]);
+      this.panel = el("section", {
+        class: "panel", id: "panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "title",
+        hidden: true,
+      }, [
+        el("header", {}, [
+          el("div", { class: "head" }, [el("h2", { id: "title", text: TITLE }), this.closeButton]),
+          el("div", { class: "tools" }, [this.largeButton, this.restartButton]),
+        ]),
+        el("p", { class: "notice", text: TEXT.notice }),
+        this.log,
+        this.status,
+        this.form,
+      ]);
+      this.root = el("div", { class: "root", lang: "vi" }, [this.launcher, this.panel]);
+      shadow.appendChild(this.root);
+
+      var self = this;
+      this.launcher.addEventListener("click", function () {
+        if (self.panel.hidden) self.open(true); else self.close();
+      });
+      this.closeButton.addEventListener("click", function () { self.close(); });
+      this.largeButton.addEventListener("click", function () {
+        self.setLarge(self.largeButton.getAttribute("aria-pressed") !== "true");
+      });
+      this.restartButton.addEventListener("click", function () { self.restart(); });
+      this.root.addEventListener("keydown", function (event) {
+        if (event.key === "Escape" && !self.panel.hidden) {
+          event.preventDefault();
+          self.close();
+        }
+      });
+      this.input.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
+          event.preventDefault();
+          self.submit();
+        }
+      });
+      this.input.addEventListener("input", function () { self.fitInput(); });
+      this.form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        self.submit();
+      });
+    }
+
+    // -- opening, closing, settings --
+
+    open(focus) {
+      this.panel.hidden = false;
+      this.root.classList.add("open");
+      this.launcher.setAttribute("aria-expanded", "true");
+      session.set(KEY_OPEN, "1");
+      if (focus) this.input.focus();
+      if (!this.started) {
+        this.started = true;
+        this.begin();
+      }
+    }
+
+    close() {
+      this.panel.hidden = true;
+      this.root.classList.remove("open");
+      this.launcher.setAttribute("aria-expanded", "false");
+      session.remove(KEY_OPEN);
+      this.stopSpeaking();
+      this.launcher.focus();
+    }
+
+    setLarge(on) {
+      this.root.classList.toggle("large", on);
+      this.largeButton.setAttribute("aria-pressed", on ? "true" : "false");
+      if (on) local.set(KEY_LARGE, "1"); else local.remove(KEY_LARGE);
+    }
+
+    fitInput() {
+      this.input.style.height = "auto";
+      this.input.style.height = this.input.scrollHeight + 2 + "px";
+    }
+
+    // -- the conversation --
+
+    begin() {
+      var stored = local.get(KEY_SENDER);
+      if (stored && SENDER_RE.test(stored)) {
+        this.sender = stored;
+        this.enqueue(this.loadHistory.bind(this));
+      } else {
+        this.newConversation();
+      }
+    }
+
+    newConversation() {
+      this.sender = "web:" + uuid();
+      local.set(KEY_SENDER, this.sender);
+      this.enqueue(this.post.bind(this, "/greet")); // the bot's greeting with the main menu
+    }
+
+    restart() {
+      this.generation += 1;
+      this.stopSpeaking();
+      this.log.textContent = "";
+      this.announce(TEXT.restarted);
+      this.newConversation();
+      this.input.focus();
+    }
+
+    enqueue(task) {
+      var generation = this.generation;
+      var self = this;
+      this.queue = this.queue.then(function () {
+        return generation === self.generation ? task(generation) : null;
+      }).catch(function () { /* each task shows its own errors */ });
+    }
+
+    submit() {
+      var text = this.input.value.trim();
+      if (!text) return;
+      this.input.value = "";
+      this.fitInput();
+      this.send(text, text);
+    }
+
+    send(text, shown) {
+      this.addUser(shown);
+      this.enqueue(this.post.bind(this, text));
+    }
+
+    async post(text, generation) {
+      this.typing(true, TEXT.typing);
+      var result;
+      try {
+        result = await request(API_CHAT, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ sender: this.sender, text: text }),
+        });
+      } catch (e) {
+        result = null;
+      }
+      this.typing(false);
+      if (generation !== this.generation) return;
+      if (!result) return this.showReplies([{ text: TEXT.offline }], true);
+      if (!result.ok) return this.showReplies([{ text: detailOf(result.data) }], true);
+      var messages = result.data && Array.isArray(result.data.messages) ? result.data.messages : [];
+      this.showReplies(messages.length ? messages : [{ text: TEXT.noReply }], false);
+    }
+
+    async loadHistory(generation) {
+      this.typing(true, TEXT.loading);
+      var result;
+      try {
+        result = await request(API_HISTORY + "?sender=" + encodeURIComponent(this.sender), { method: "GET" });
+      } catch (e) {
+        result = null;
+      }
+      this.typing(false);
+      if (generation !== this.generation) return;
+      if (result && result.status === 403) return this.newConversation();
+      if (!result || !result.ok || !result.data || !Array.isArray(result.data.messages)) {
+        return this.showReplies([{ text: TEXT.historyFailed }], true);
+      }
+      var past = result.data.messages;
+      if (!past.length) return this.post("/greet", generation);
+      var self = this;
+      past.forEach(function (entry) {
+        if (entry.role === "user") self.addUser(entry.text || "");
+        else self.addBot(entry, false);
+      });
+      this.log.scrollTop = this.log.scrollHeight;
+      this.announce(TEXT.restored);
+    }
+
+    // -- rendering --
+
+    addUser(text) {
+      var bubble = el("div", { class: "bubble" }, [el("span", { class: "sr-only", text: TEXT.you })]);
+      appendText(bubble, text);
+      this.log.appendChild(el("div", { class: "msg user" }, [bubble]));
+      this.log.scrollTop = this.log.scrollHeight;
+    }
+
+    addBot(message, isError) {
+      var self = this;
+      var item = el("div", { class: "msg bot" + (isError ? " error" : "") });
+      var bubble = el("div", { class: "bubble" }, [el("span", { class: "sr-only", text: TEXT.bot })]);
+      if (message.text) appendText(bubble, message.text);
+      var links = (Array.isArray(message.links) ? message.links : []).filter(function (l) {
+        return l && safeUrl(l.url);
+      });
+      if (links.length) {
+        bubble.appendChild(el("ul", {}, links.map(function (l) {
+          return el("li", {}, [link(safeUrl(l.url), String(l.title || l.url))]);
+        })));
+      }
+      var image = message.image && safeUrl(message.image);
+      if (image) bubble.appendChild(el("img", { src: image, alt: TEXT.image, loading: "lazy" }));
+      item.appendChild(bubble);
+
+      if (message.text && !isError) {
+        var speak = el("button", { class: "speak", type: "button", "aria-pressed": "false",
+          "aria-label": TEXT.speakLabel }, [el("span", { "aria-hidden": "true", text: "🔊" }), TEXT.speak]);
+        speak.addEventListener("click", function () { self.speak(message.text, speak); });
+        item.appendChild(speak);
+      }
+
+      var buttons = (Array.isArray(message.buttons) ? message.buttons : []).filter(function (b) {
+        return b && b.title && b.payload;
+      });
+      if (buttons.length) {
+        item.appendChild(el("div", { class: "choices", role: "group", "aria-label": TEXT.choices },
+          buttons.map(function (b) {
+            var button = el("button", { class: "choice", type: "button", text: String(b.title) });
+            button.addEventListener("click", function () { self.send(String(b.payload), String(b.title)); });
+            return button;
+          })));
+      }
+      this.log.appendChild(item);
+      return item;
+    }
+
+    showReplies(messages, isError) {
+      var self = this;
+      var first = null;
+      var said = [];
+      messages.forEach(function (message) {
+        var item = self.addBot(message, isError);
+        first = first || item;
+        if (message.text) said.push(message.text);
+        (message.buttons || []).forEach(function (b) { if (b && b.title) said.push(b.title); });
+      });
+      // Show the start of the reply: long answers are read from their first line.
+      if (first) this.log.scrollTop = Math.max(0, first.offsetTop - 8);
+      this.announce(TEXT.bot + said.join(". "));
+    }
+
+    typing(on, label) {
+      if (this.typingItem) {
+        this.typingItem.remove();
+        this.typingItem = null;
+      }
+      if (!on) return;
+      this.typingItem = el("div", { class: "msg bot typing" }, [
+        el("div", { class: "bubble" }, [
+          el("span", { class: "sr-only", text: label }),
+          el("span", { class: "dot", "aria-hidden": "true" }),
+          el("span", { class: "dot", "aria-hidden": "true" }),
+          el("span", { class: "dot", "aria-hidden": "true" }),
+        ]),
+      ]);
+      this.log.appendChild(this.typingItem);
+      this.log.scrollTop = this.log.scrollHeight;
+      this.announce(label);
+    }
+
+    announce(text) {
+      var status = this.status;
+      status.textContent = "";
+      // A fresh text node after a tick, so the same words are announced again.
+      setTimeout(function () { status.textContent = text; }, 60);
+    }
+
+    // -- reading aloud (only with a Vietnamese voice) --
+
+    watchVoices() {
+      var self = this;
+      var update = function () {
+        self.voice = vietnameseVoice();
+        self.root.classList.toggle("can-speak", !!self.voice);
+      };
+      update();
+      if (window.speechSynthesis && window.speechSynthesis.addEventListener) {
+        window.speechSynthesis.addEventListener("voiceschanged", update);
+      }
+    }
+
+    speak(text, button) {
+      var again = this.speaking === button;
+      this.stopSpeaking();
+      if (again || !this.voice) return;
+      var utterance = new SpeechSynthesisUtterance(text);
+      utterance.voice = this.voice;
+      utterance.lang = "vi-VN";
+      utterance.rate = 0.95;
+      var self = this;
+      utterance.onend = utterance.onerror = function () {
+        if (self.speaking === button) self.stopSpeaking();
+      };
+      this.speaking = button;
+      button.setAttribute("aria-pressed", "true");
+      button.lastChild.textContent = TEXT.stop;
+      window.speechSynthesis.speak(utterance);
+    }
+
+    stopSpeaking() {
+      if (this.speaking) {
+        this.speaking.setAttribute("aria-pressed", "false");
+        this.speaking.lastChild.textContent = TEXT.speak;
+        this.speaking = null;
+      }
+      if (window.speechSynthesis) window.speechSynthesis.cancel();
+    }
+  }
+
+  customElements.define(TAG, ChatWidget);
+
+  function mount() {
+    if (!document.querySelector(TAG)) document.body.appendChild(document.createElement(TAG));
+  }
+  if (document.body) mount();
+  else document.addEventListener("DOMContentLoaded", mount);
+})();

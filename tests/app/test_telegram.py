@@ -1,0 +1,352 @@
+"""The Telegram channel in the app: webhook with its secret token, polling, rate limit, bad input,
+non-text messages, start-up and "off", through python-telegram-bot's real code against the
+local fake Bot API server. The tests marked ``rasa`` talk to the real Rasa server of the stack."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+from app.runner import free_port
+from app.settings import Settings
+from app.telegram import EXPIRED_TEXT, SECRET_HEADER, TEXT_ONLY_TEXT
+from connectors.ratelimit import RATE_LIMITED_TEXT
+from tests.connectors.test_telegram import TOKEN, FakeBotApi, keyboard
+
+SECRET = "webhook-secret-for-tests-0123456789"
+HEADERS = {SECRET_HEADER: SECRET}
+_ids = iter(range(10_000, 10**9))
+
+
+def user(chat_id: int) -> dict[str, Any]:
+    return {"id": chat_id, "is_bot": False, "first_name": "Dân", "language_code": "vi"}
+
+
+def message(chat_id: int, text: str | None = None, **content: Any) -> dict[str, Any]:
+    """A private-chat message update as Telegram posts it."""
+    body = {
+        "message_id": next(_ids),
+        "date": int(time.time()),
+        "chat": {"id": chat_id, "type": "private", "first_name": "Dân"},
+        "from": user(chat_id),
+        **content,
+    }
+    if text is not None:
+        body["text"] = text
+        if text.startswith("/"):
+            length = len(text.split()[0])
+            body["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+    return {"update_id": next(_ids), "message": body}
+
+
+def button_press(chat_id: int, sent: dict[str, Any], data: str) -> dict[str, Any]:
+    """A callback query for a button of a message the bot sent (``sent`` is its sendMessage call)."""
+    return {
+        "update_id": next(_ids),
+        "callback_query": {
+            "id": str(next(_ids)),
+            "from": user(chat_id),
+            "chat_instance": "-42",
+            "data": data,
+            "message": {
+                "message_id": next(_ids),
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private", "first_name": "Dân"},
+                "from": {"id": 7000001, "is_bot": True, "first_name": "Trợ lý"},
+                "text": sent["text"],
+                "reply_markup": sent.get("reply_markup", {"inline_keyboard": []}),
+            },
+        },
+    }
+
+
+def new_chat() -> int:
+    return next(_ids)
+
+
+@pytest.fixture
+def fake_api() -> Iterator[FakeBotApi]:
+    fake = FakeBotApi().start()
+    yield fake
+    fake.stop()
+
+
+@contextmanager
+def running(fake: FakeBotApi, tmp_path: Path, **overrides: Any) -> Iterator[TestClient]:
+    values: dict[str, Any] = {
+        "telegram_bot_token": TOKEN,
+        "telegram_api_url": fake.base_url,
+        "telegram_webhook_secret": SECRET,
+        "var_dir": tmp_path,
+        "rasa_port": free_port(),  # nothing listens there unless a test gives the stack's Rasa
+        "rasa_timeout": 5,
+    }
+    settings = Settings(_env_file=None, **{**values, **overrides})
+    with TestClient(create_app(settings, open_knowledge_base=False)) as client:
+        yield client
+
+
+@pytest.fixture
+def webhook(fake_api, tmp_path) -> Iterator[Callable[..., Any]]:
+    """Post updates to the running app's webhook with the right secret."""
+    with running(fake_api, tmp_path, channel_rate_limit=5) as client:
+
+        def post(update: dict[str, Any]) -> None:
+            response = client.post("/telegram/webhook", json=update, headers=HEADERS)
+            assert response.status_code == 200, response.text
+
+        post.client = client  # type: ignore[attr-defined]
+        yield post
+
+
+def test_start_up_registers_the_command_list(fake_api, tmp_path):
+    with running(fake_api, tmp_path) as client:
+        assert client.app.state.telegram is not None
+        [commands] = fake_api.sent("setMyCommands")
+        names = [c["command"] for c in commands["commands"]]
+        assert names[:3] == ["start", "menu", "huongdan"] and "lamlai" in names
+        assert {"command": "lamlai", "description": "Làm lại từ đầu"} in commands["commands"]
+        assert [name for name, _ in fake_api.calls][:2] == ["getMe", "setMyCommands"]
+        assert not fake_api.sent("setWebhook"), "no public HTTPS address: the operator registers it"
+
+
+def test_an_https_public_url_registers_the_webhook_with_the_secret(fake_api, tmp_path):
+    with running(fake_api, tmp_path, public_url="https://dvc.example.gov.vn/"):
+        [call] = fake_api.sent("setWebhook")
+        assert call["url"] == "https://dvc.example.gov.vn/telegram/webhook"
+        assert call["secret_token"] == SECRET
+        assert call["allowed_updates"] == ["message", "callback_query"]
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {SECRET_HEADER: "wrong"}, {SECRET_HEADER: SECRET + "x"}, {SECRET_HEADER: ""}]
+)
+def test_a_wrong_or_missing_secret_is_refused_and_nothing_processed(webhook, fake_api, headers):
+    refused, accepted = new_chat(), new_chat()
+    client = webhook.client
+    response = client.post("/telegram/webhook", json=message(refused, " "), headers=headers)
+    assert response.status_code == 403
+    assert client.app.state.telegram.application.update_queue.qsize() == 0
+    # A valid update afterwards is answered; the refused one never is.
+    webhook(message(accepted, " "))
+    fake_api.wait_for(1, chat_id=accepted)
+    assert fake_api.sent(chat_id=refused) == []
+    assert [p["chat_id"] for p in fake_api.sent("sendMessage")] == [accepted]
+
+
+def test_a_body_that_is_not_an_update_is_a_400(webhook):
+    for body in (b"not json", b"[1, 2]", b'{"message": {"text": "x"}}'):
+        response = webhook.client.post("/telegram/webhook", content=body, headers=HEADERS)
+        assert response.status_code == 400, body
+
+
+def test_empty_and_oversize_text_get_the_bad_input_replies(webhook, fake_api):
+    chat = new_chat()
+    webhook(message(chat, "\u200b "))
+    fake_api.wait_for(1, chat_id=chat)
+    webhook(message(chat, "a" * 2001))
+    [empty, long] = fake_api.wait_for(2, chat_id=chat)
+    assert "trống" in empty["text"]
+    assert "2000 ký tự" in long["text"]
+    assert not fake_api.sent("sendChatAction"), "bad input never reaches the conversation"
+
+
+def test_rate_limit_gets_one_polite_reply_per_minute(webhook, fake_api):
+    chat, other = new_chat(), new_chat()
+    for _ in range(8):  # the limit is 5 a minute
+        webhook(message(chat, "a" * 2001))
+    replies = fake_api.wait_for(6, chat_id=chat)
+    webhook(message(other, " "))
+    fake_api.wait_for(1, chat_id=other)  # every update before this one has been handled
+    replies = fake_api.sent(chat_id=chat)
+    assert [r["text"] == RATE_LIMITED_TEXT for r in replies] == [False] * 5 + [True]
+    press = button_press(chat, replies[0], "p:/menu")
+    webhook(press)
+    [answer] = fake_api.wait_for(1, "answerCallbackQuery")
+    assert answer["callback_query_id"] == press["callback_query"]["id"]
+    assert answer["text"] == RATE_LIMITED_TEXT, "a button over the limit: the spinner stops with the note"
+    assert len(fake_api.sent(chat_id=chat)) == 6
+
+
+def test_a_photo_or_sticker_gets_the_text_only_note_with_the_menu(webhook, fake_api):
+    chat = new_chat()
+    photo = [{"file_id": "AgAD", "file_unique_id": "AQAD", "width": 90, "height": 90}]
+    webhook(message(chat, photo=photo, caption="giấy tờ của tôi"))
+    sticker = {
+        "file_id": "CAAD",
+        "file_unique_id": "AgAD",
+        "type": "regular",
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+    }
+    webhook(message(chat, sticker=sticker))
+    for reply in fake_api.wait_for(2, chat_id=chat):
+        assert reply["text"] == TEXT_ONLY_TEXT
+        assert [data for _, data in keyboard(reply)] == [
+            "p:/start_guide",
+            "p:/check_dossier",
+            "p:/request_human",
+        ]
+
+
+def test_groups_and_edited_messages_are_ignored(webhook, fake_api):
+    group, chat = -100_000_000_000 - new_chat(), new_chat()
+    in_group = message(group, "xin chào")
+    in_group["message"]["chat"] = {"id": group, "type": "supergroup", "title": "Nhóm"}
+    webhook(in_group)
+    edited = message(chat, "a" * 2001)
+    edited["edited_message"] = edited.pop("message")
+    webhook(edited)
+    webhook(message(chat, " "))
+    [reply] = fake_api.wait_for(1, chat_id=chat)
+    assert "trống" in reply["text"]
+    assert fake_api.sent(chat_id=group) == []
+
+
+def test_a_forgotten_button_without_title_gets_the_menu(webhook, fake_api):
+    chat = new_chat()
+    press = button_press(chat, {"text": "Cũ"}, "k:forgottenkey0000")
+    webhook(press)
+    fake_api.wait_for(1, "answerCallbackQuery")
+    [reply] = fake_api.wait_for(1, chat_id=chat)
+    assert reply["text"] == EXPIRED_TEXT
+    assert len(keyboard(reply)) == 3
+
+
+def test_rasa_unreachable_gets_the_polite_unavailable_reply(webhook, fake_api):
+    chat = new_chat()
+    webhook(message(chat, "xin chào"))
+    [reply] = fake_api.wait_for(1, chat_id=chat)
+    assert "gián đoạn" in reply["text"] and "1800 1096" in reply["text"]
+    assert fake_api.sent("sendChatAction", chat_id=chat)[0]["action"] == "typing"
+
+
+def test_polling_mode_answers_updates_from_get_updates(fake_api, tmp_path):
+    chat = new_chat()
+    fake_api.queue_update(message(chat, " "))
+    with running(fake_api, tmp_path, telegram_mode="polling", telegram_webhook_secret="") as client:
+        [reply] = fake_api.wait_for(1, chat_id=chat)
+        assert "trống" in reply["text"]
+        assert fake_api.sent("deleteWebhook"), "polling replaces any webhook"
+        assert fake_api.sent("getUpdates")[0]["allowed_updates"] == ["message", "callback_query"]
+        assert (
+            client.post(
+                "/telegram/webhook", json=message(chat, "x"), headers={SECRET_HEADER: "x"}
+            ).status_code
+            == 403
+        )
+    assert client.app.state.telegram is None
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"telegram_bot_token": ""},
+        {"telegram_webhook_secret": ""},  # webhook mode without a secret would accept anyone
+        {"telegram_bot_token": "7000001:wrong-token-the-api-refuses"},
+    ],
+)
+def test_a_channel_not_configured_or_refused_is_off_not_a_crash(fake_api, tmp_path, caplog, overrides):
+    caplog.set_level(logging.INFO, logger="app.telegram")
+    with running(fake_api, tmp_path, **overrides) as client:
+        assert client.app.state.telegram is None
+        assert client.get("/").status_code == 200, "the rest of the app runs"
+        response = client.post("/telegram/webhook", json=message(new_chat(), "xin chào"), headers=HEADERS)
+        assert response.status_code in (403, 404)
+    offs = [r.getMessage() for r in caplog.records if r.getMessage().startswith("telegram: off")]
+    assert len(offs) == 1, offs
+    assert fake_api.sent("sendMessage") == []
+    if overrides.get("telegram_bot_token") == "":
+        assert fake_api.calls == [], "no token: not a single call to Telegram"
+
+
+def test_the_bot_token_never_reaches_a_log_line(fake_api, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    with running(fake_api, tmp_path) as client:
+        client.post("/telegram/webhook", json=message(new_chat(), " "), headers=HEADERS)
+        fake_api.wait_for(1)
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "/bot***" in text, "PTB logs the API URL at DEBUG; it is there, masked"
+    assert TOKEN not in text and TOKEN.split(":")[1] not in text
+
+
+# --- with the real Rasa server ----------------------------------------------------------------
+
+
+@pytest.fixture
+def dialogue(stack, fake_api, tmp_path) -> Iterator[Callable[..., Any]]:
+    """The app in-process, its conversations on the stack's Rasa (whose actions the stack serves)."""
+    rasa = {"rasa_port": stack.settings.rasa_port, "rasa_auth_token": stack.settings.rasa_auth_token}
+    with running(fake_api, tmp_path, rasa_timeout=30, **rasa) as client:
+
+        def post(update: dict[str, Any]) -> None:
+            assert client.post("/telegram/webhook", json=update, headers=HEADERS).status_code == 200
+
+        post.client = client  # type: ignore[attr-defined]
+        yield post
+
+
+def user_texts(rasa_api, token: str, chat: int) -> list[str]:
+    events = rasa_api.get(f"/conversations/tg:{chat}/tracker", params={"token": token}).json()["events"]
+    return [event["text"] for event in events if event["event"] == "user"]
+
+
+@pytest.mark.rasa
+def test_start_greets_with_the_menu_as_an_inline_keyboard(dialogue, fake_api, rasa_api, token):
+    chat = new_chat()
+    dialogue(message(chat, "/start"))
+    [greeting] = fake_api.wait_for(1, chat_id=chat)
+    assert greeting["chat_id"] == chat
+    assert greeting["text"].startswith("Xin chào")
+    assert keyboard(greeting) == [
+        ("Hướng dẫn nộp hồ sơ trực tuyến", "p:/start_guide"),
+        ("Tra cứu hồ sơ đã nộp", "p:/check_dossier"),
+        ("Gặp cán bộ hỗ trợ", "p:/request_human"),
+    ]
+    assert user_texts(rasa_api, token, chat) == ["/greet"], "sender tg:<chat id>, the command's payload"
+
+
+@pytest.mark.rasa
+def test_button_round_trip_with_a_long_payload(dialogue, fake_api, rasa_api, token):
+    chat = new_chat()
+    callbacks = dialogue.client.app.state.telegram.callbacks
+    data = callbacks.encode('/start_guide{"procedure": "cap-giay-chung-nhan-quyen-su-dung-dat"}')
+    assert data.startswith("k:")
+    press = button_press(chat, {"text": "…", "reply_markup": {"inline_keyboard": []}}, data)
+    dialogue(press)
+    [answer] = fake_api.wait_for(1, "answerCallbackQuery")
+    assert answer["callback_query_id"] == press["callback_query"]["id"]
+    [reply, *_] = fake_api.wait_for(1, chat_id=chat)
+    assert "VNeID" in reply["text"], "the guide started: first, the level-2 account"
+    assert user_texts(rasa_api, token, chat) == [
+        '/start_guide{"procedure":"cap-giay-chung-nhan-quyen-su-dung-dat"}'
+    ]
+    tracker = rasa_api.get(f"/conversations/tg:{chat}/tracker", params={"token": token}).json()
+    assert tracker["slots"]["procedure"] == "cap-giay-chung-nhan-quyen-su-dung-dat"
+
+
+@pytest.mark.rasa
+def test_a_forgotten_key_falls_back_to_the_button_title(dialogue, fake_api, rasa_api, token):
+    chat = new_chat()
+    title = "Đăng ký khai sinh"
+    sent = {
+        "text": "Anh/chị chọn thủ tục:",
+        "reply_markup": {
+            "inline_keyboard": [[{"text": title, "callback_data": "k:gone" + uuid.uuid4().hex[:10]}]]
+        },
+    }
+    dialogue(button_press(chat, sent, sent["reply_markup"]["inline_keyboard"][0][0]["callback_data"]))
+    fake_api.wait_for(1, "answerCallbackQuery")
+    assert fake_api.wait_for(1, chat_id=chat)
+    assert user_texts(rasa_api, token, chat) == [title]
