@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
-from sqlalchemy import Boolean, DateTime, Integer, String, Text, create_engine, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy import Boolean, DateTime, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column
 
 from actions.services import Rating
-
-
-class Base(DeclarativeBase):
-    pass
+from app.database import Base, Database
 
 
 class RatingRow(Base):
@@ -34,14 +30,11 @@ class RatingStore:
     COMMENT_MAX = 2000
 
     def __init__(self, url: str) -> None:
-        if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self._engine = create_engine(url, future=True)
-        Base.metadata.create_all(self._engine)
-        self._session = sessionmaker(self._engine, expire_on_commit=False)
+        self._database = Database(url)
+        self._session = self._database.session
 
     def close(self) -> None:
-        self._engine.dispose()
+        self._database.close()
 
     def add(self, rating: Rating) -> int:
         if not 1 <= rating.score <= 5:

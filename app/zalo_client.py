@@ -24,12 +24,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import DateTime, Float, Integer, String, Text, create_engine, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy import DateTime, Float, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.database import Base, Database
 
 logger = logging.getLogger(__name__)
 
@@ -63,10 +64,6 @@ class ZaloRefused(ZaloError):
         super().__init__(f"Zalo error {code}: {message[:200]}")
         self.code = code
         self.reason = "window_closed" if code in WINDOW_ERRORS else "refused"
-
-
-class Base(DeclarativeBase):
-    pass
 
 
 class ZaloTokenRow(Base):
@@ -111,14 +108,11 @@ class ZaloStore:
     """The token pair and failed sends in the app database (any SQLAlchemy URL)."""
 
     def __init__(self, url: str) -> None:
-        if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self._engine = create_engine(url, future=True)
-        Base.metadata.create_all(self._engine)
-        self._session = sessionmaker(self._engine, expire_on_commit=False)
+        self._database = Database(url)
+        self._session = self._database.session
 
     def close(self) -> None:
-        self._engine.dispose()
+        self._database.close()
 
     def load_pair(self) -> TokenPair | None:
         with self._session() as session:

@@ -16,8 +16,24 @@ def test_production_refuses_missing_or_placeholder_token(token):
 
 
 def test_production_accepts_a_real_token():
-    settings = Settings(_env_file=None, app_env="production", rasa_auth_token="x" * 40)
+    settings = Settings(
+        _env_file=None,
+        app_env="production",
+        rasa_auth_token="x" * 40,
+        cors_origins="https://dichvucong.tinh.gov.vn",
+    )
     assert settings.rasa_url == f"http://127.0.0.1:{settings.rasa_port}"
+
+
+def test_production_refuses_a_telegram_webhook_without_a_secret():
+    with pytest.raises(ValueError, match="TELEGRAM_WEBHOOK_SECRET"):
+        Settings(
+            _env_file=None,
+            app_env="production",
+            rasa_auth_token="x" * 40,
+            cors_origins="https://dichvucong.tinh.gov.vn",
+            telegram_bot_token="123456:ABC",
+        )
 
 
 def test_local_use_has_working_defaults(tmp_path):
