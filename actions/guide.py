@@ -174,7 +174,11 @@ class Guide:
             return self.ask_address(state)
         state.stage, state.step = READY, None
         tips = replies.scan_tips(self.topic(replies.SCAN_GUIDE), self.topic(replies.DATA_STORE_GUIDE))
-        self.say(text="\n".join(part for part in [replies.documents_text(procedure), tips] if part))
+        checklist = replies.documents_text(procedure, brief=True)
+        self.say(
+            text="\n".join(part for part in [checklist, tips] if part),
+            buttons=[{"title": "Xem chi tiết giấy tờ", "payload": "/ask_documents"}],
+        )
         self.say(
             text="\n".join(
                 part

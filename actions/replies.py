@@ -72,12 +72,19 @@ def step_text(topic: Procedure | Guide, step: int) -> str:
     return "\n".join(lines)
 
 
-def documents_text(procedure: Procedure) -> str:
+def first_sentence(text: str) -> str:
+    text = " ".join(text.split())
+    end = text.find(". ")
+    return sentence(text[: end + 1] if end > 0 else text)
+
+
+def documents_text(procedure: Procedure, brief: bool = False) -> str:
+    """The checklist; ``brief`` keeps one sentence of how to get each paper (for a phone screen)."""
     lines = [f"Giấy tờ cần chuẩn bị cho thủ tục {procedure.name}:"]
     for document in procedure.documents:
         line = f"• {document.name} ({KIND[document.kind]})"
         if document.how_to_get:
-            line += f" — {sentence(document.how_to_get)}"
+            line += f" — {first_sentence(document.how_to_get) if brief else sentence(document.how_to_get)}"
         lines.append(line)
     return "\n".join(lines)
 

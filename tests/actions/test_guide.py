@@ -82,6 +82,12 @@ async def test_ready_lists_documents_and_three_essentials(conversation, knowledg
     for line in ("Lệ phí khi nộp trực tuyến:", "Thời hạn giải quyết:", "Nơi tiếp nhận:"):
         assert line in text
     assert "cấp xã — Phường Sài Gòn" in text
+    # The checklist is brief on a phone; the full "how to get" is one button away.
+    assert "/ask_documents" in conversation.payloads(messages)
+    details = await conversation.run("action_procedure_fact", "/ask_documents", "ask_documents")
+    for document in procedure.documents:
+        assert " ".join(document.how_to_get.split()) in conversation.text(details)
+    assert conversation.slots["guide_stage"] == READY
 
 
 async def test_walkthrough_steps_forward_back_and_finishes_with_rating(conversation, knowledge):
