@@ -32,7 +32,7 @@ MESSAGES = [
 
 def main(count: int = 100) -> int:
     with tempfile.TemporaryDirectory() as tmp:
-        settings = isolated_settings(Path(tmp), channel_rate_limit=10_000)  # a script, not a person
+        settings = isolated_settings(Path(tmp), channel_rate_limit=1000)  # a script, not a person
         stack = Stack(settings=settings, log_dir=Path(tmp) / "log")
         started = time.perf_counter()
         stack.start()

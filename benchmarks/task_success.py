@@ -131,7 +131,7 @@ def main() -> int:
     seed = load_seed()
     outcomes: list[Outcome] = []
     with tempfile.TemporaryDirectory() as tmp:
-        settings = isolated_settings(Path(tmp), channel_rate_limit=10_000)  # a script, not a person
+        settings = isolated_settings(Path(tmp), channel_rate_limit=1000)  # a script, not a person
         stack = Stack(settings=settings, log_dir=Path(tmp) / "log")
         stack.start()
         try:
