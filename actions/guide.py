@@ -350,12 +350,8 @@ class Guide:
 
     def repeat(self, state: GuideState) -> None:
         """Say again what the guide is waiting for (or that no guide is under way)."""
-        if state.stage == CONFIRM:
-            return (
-                self.begin(state, state.procedure or "", confirm=True)
-                if self.procedure(state.procedure)
-                else self.ask_which(state, [])
-            )
+        if state.stage == CONFIRM and state.procedure and self.procedure(state.procedure):
+            return self.begin(state, state.procedure, confirm=True)
         if state.stage == VNEID:
             return self.confirmed(state)
         if state.stage == ADDRESS:
@@ -445,8 +441,7 @@ class ActionGuideAnswer(GuideAction):
         elif stage in {READY, RESUME, STEPS, PROBLEM} and yes:
             guide.next(state)
         elif stage == RESUME:
-            state_after = state.cleared()
-            state.__dict__.update(state_after.__dict__)
+            state.end()
             guide.say(text="Vâng. Anh/chị cần tôi giúp gì ạ?", buttons=replies.MENU_BUTTONS)
         elif stage == READY:
             guide.say(
@@ -506,8 +501,8 @@ class ActionStartOver(GuideAction):
     async def move(self, guide: Guide, state: GuideState, tracker: Tracker) -> list[dict[str, Any]] | None:
         text = "Vâng, tôi sẽ hướng dẫn lại từ đầu. Anh/chị cần tôi giúp việc gì ạ?"
         guide.say(text=text, buttons=replies.MENU_BUTTONS)
-        state.__dict__.update(GuideState().__dict__)
-        return [SlotSet("question_misses", 0.0), SlotSet("guide_return", None)]
+        state.end(forget=True)
+        return [SlotSet("question_misses", 0.0)]
 
 
 class ActionMenu(GuideAction):

@@ -75,6 +75,12 @@ class GuideState:
         """The guide is over; the procedure and address stay for questions that follow."""
         return GuideState(procedure=self.procedure, address=self.address)
 
+    def end(self, forget: bool = False) -> None:
+        """End the guide in place (``forget``: the procedure and address too, as on "làm lại")."""
+        fresh = GuideState() if forget else self.cleared()
+        for item in fields(self):
+            setattr(self, item.name, getattr(fresh, item.name))
+
     def events(self, before: GuideState) -> list[dict[str, Any]]:
         """SlotSet events for what changed since ``before``."""
         changed = []
