@@ -42,16 +42,19 @@ class Guide:
     def __init__(self, services: Services, dispatcher: CollectingDispatcher) -> None:
         self.services = services
         self.say = dispatcher.utter_message
+        self._topics: dict[str, Any] = {}
 
     # --- knowledge -------------------------------------------------------------------
     def procedure(self, slug: str | None) -> Procedure | None:
-        knowledge = self.services.knowledge
-        topic = knowledge.topic(slug) if knowledge is not None and slug else None
+        topic = self.topic(slug) if slug else None
         return topic if topic is not None and topic.kind == "procedure" else None
 
     def topic(self, slug: str):
-        knowledge = self.services.knowledge
-        return knowledge.topic(slug) if knowledge is not None else None
+        """A topic from the knowledge store, read once per turn (each read is a query and a parse)."""
+        if slug not in self._topics:
+            knowledge = self.services.knowledge
+            self._topics[slug] = knowledge.topic(slug) if knowledge is not None else None
+        return self._topics[slug]
 
     async def resolve(self, tracker: Tracker) -> tuple[str | None, list[Hit]]:
         """The procedure a message names: its entity, else a confident search answer.
