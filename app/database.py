@@ -1,29 +1,82 @@
-"""The app's own database (APP_DB_URL): ratings, the Zalo token pair, replies not sent.
+"""The app's own database (APP_DB_URL): one engine for every table of the app.
 
-SQLite under var/ by default, or any SQLAlchemy URL (PostgreSQL in production). Every table
-of the app shares one declarative base, so one ``create_all`` makes them all.
+SQLite under var/ by default, or any SQLAlchemy URL (PostgreSQL in production). The schema is
+owned by Alembic migrations (``app/migrations``): opening the database upgrades it to the
+newest revision, and a file made by the release before migrations existed is recognised and
+upgraded in place. Tables are declared next to the code that uses them (ratings, outbox,
+contacts, web sessions, Zalo); each store takes the app's one :class:`Database`.
 """
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
-from sqlalchemy import create_engine
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+# The schema of the release before migrations (ratings, zalo_tokens, failed_sends).
+BASELINE = "0001"
+# Modules that declare tables, imported before the metadata is compared with the migrations.
+MODEL_MODULES = ("app.ratings", "app.outbox", "app.contacts", "app.sessions", "app.zalo_client")
 
 
 class Base(DeclarativeBase):
     pass
 
 
-class Database:
-    """An engine and a session factory on ``url``, with the app's tables created."""
+def import_models() -> None:
+    for module in MODEL_MODULES:
+        importlib.import_module(module)
 
-    def __init__(self, url: str) -> None:
-        if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.engine = create_engine(url, future=True)
-        Base.metadata.create_all(self.engine)
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine on ``url``; a SQLite file's folder is created (0700) and WAL mode is used."""
+    if url.startswith("sqlite:///"):
+        folder = Path(url.removeprefix("sqlite:///")).parent
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def alembic_config(connection, secret: str = "") -> Config:  # type: ignore[no-untyped-def]
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    config.attributes["secret"] = secret  # APP_SECRET_KEY: data migrations hash sender ids with it
+    return config
+
+
+def migrate(engine: Engine, secret: str = "", revision: str = "head") -> None:
+    """Upgrade the schema to ``revision``; a pre-migration database is stamped at the baseline first."""
+    with engine.begin() as connection:
+        config = alembic_config(connection, secret)
+        tables = set(inspect(connection).get_table_names())
+        if "alembic_version" not in tables and "ratings" in tables:
+            command.stamp(config, BASELINE)
+        command.upgrade(config, revision)
+
+
+class Database:
+    """The engine and session factory of the app database, its schema upgraded on opening."""
+
+    def __init__(self, url: str, secret: str = "") -> None:
+        self.url = url
+        self.secret = secret
+        self.engine = make_engine(url)
+        migrate(self.engine, secret)
         self.session: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
 
     def close(self) -> None:

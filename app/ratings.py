@@ -1,14 +1,22 @@
-"""Satisfaction ratings, kept in the app's database for the staff console."""
+"""Satisfaction ratings, kept in the app's database for the staff console.
+
+A rating names the person only by the keyed hash of their conversation id (``sender_key``),
+so the staff console can find the conversation while it is kept; the comment is masked. After
+DATA_RETENTION_DAYS both are cleared and the rest (date, channel, procedure, score) stays as
+an anonymous figure.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Integer, String, Text, select
+from sqlalchemy import Boolean, DateTime, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from actions.services import Rating
+from app.clock import Clock, utc_now
 from app.database import Base, Database
+from app.privacy import mask_text, sender_key
 
 
 class RatingRow(Base):
@@ -16,7 +24,7 @@ class RatingRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    sender: Mapped[str] = mapped_column(String(200), index=True)
+    sender_key: Mapped[str | None] = mapped_column(String(64), index=True)
     channel: Mapped[str] = mapped_column(String(20))
     procedure: Mapped[str | None] = mapped_column(String(100), index=True)
     score: Mapped[int] = mapped_column(Integer)
@@ -25,23 +33,22 @@ class RatingRow(Base):
 
 
 class RatingStore:
-    """Ratings in any SQLAlchemy database (SQLite under var/ by default, or PostgreSQL)."""
+    """Ratings in the app database (SQLite under var/ by default, or PostgreSQL)."""
 
+    name = "ratings"
     COMMENT_MAX = 2000
 
-    def __init__(self, url: str) -> None:
-        self._database = Database(url)
-        self._session = self._database.session
-
-    def close(self) -> None:
-        self._database.close()
+    def __init__(self, database: Database, clock: Clock = utc_now) -> None:
+        self._database = database
+        self._session = database.session
+        self._clock = clock
 
     def add(self, rating: Rating) -> int:
         if not 1 <= rating.score <= 5:
             raise ValueError(f"a rating is 1 to 5, not {rating.score}")
         row = RatingRow(
-            created_at=datetime.now(UTC),
-            sender=rating.sender[:200],
+            created_at=self._clock(),
+            sender_key=sender_key(self._database.secret, rating.sender),
             channel=rating.channel[:20],
             procedure=rating.procedure,
             score=rating.score,
@@ -55,8 +62,26 @@ class RatingStore:
         with self._session.begin() as session:
             row = session.get(RatingRow, rating_id)
             if row is not None:
-                row.comment = text.strip()[: self.COMMENT_MAX]
+                row.comment = mask_text(text.strip())[: self.COMMENT_MAX]
 
     def all(self) -> list[RatingRow]:
         with self._session() as session:
             return list(session.scalars(select(RatingRow).order_by(RatingRow.id)))
+
+    def purge(self, cutoff: datetime) -> int:
+        """Older ratings keep their figures only: the person's hash and the comment go."""
+        with self._session.begin() as session:
+            result = session.execute(
+                update(RatingRow)
+                .where(RatingRow.created_at < cutoff)
+                .where((RatingRow.sender_key.is_not(None)) | (RatingRow.comment.is_not(None)))
+                .values(sender_key=None, comment=None)
+            )
+        return result.rowcount or 0
+
+    def forget(self, key: str) -> int:
+        with self._session.begin() as session:
+            result = session.execute(
+                update(RatingRow).where(RatingRow.sender_key == key).values(sender_key=None, comment=None)
+            )
+        return result.rowcount or 0

@@ -23,13 +23,15 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import DateTime, Float, Integer, String, Text, select
+from sqlalchemy import DateTime, Float, Integer, String, Text, delete
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.clock import Clock, aware, utc_now
 from app.database import Base, Database
 
 logger = logging.getLogger(__name__)
@@ -37,6 +39,7 @@ logger = logging.getLogger(__name__)
 TOKEN_ERRORS = frozenset({-216, -124, -220})
 WINDOW_ERRORS = frozenset({-213, -230, -232, -211, -218, -244})
 REFRESH_MARGIN = 3600.0  # refresh an access token this many seconds before it expires
+SEEN_TTL = timedelta(days=7)  # Zalo retries an unacknowledged event for hours, not days
 
 
 class ZaloError(Exception):
@@ -79,17 +82,14 @@ class ZaloTokenRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class FailedSendRow(Base):
-    """A reply that never reached the person, for staff to follow up by other means."""
+class ZaloEventRow(Base):
+    """An event already taken (a hash of its id): Zalo's retries of it are dropped, even after a
+    restart, for ``SEEN_TTL``."""
 
-    __tablename__ = "failed_sends"
+    __tablename__ = "zalo_events"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    channel: Mapped[str] = mapped_column(String(20))
-    user_id: Mapped[str] = mapped_column(String(200), index=True)
-    text: Mapped[str] = mapped_column(Text)
-    reason: Mapped[str] = mapped_column(String(300))
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 @dataclass
@@ -105,14 +105,13 @@ def fingerprint(*values: str) -> str:
 
 
 class ZaloStore:
-    """The token pair and failed sends in the app database (any SQLAlchemy URL)."""
+    """The token pair and the events already taken, in the app database."""
 
-    def __init__(self, url: str) -> None:
-        self._database = Database(url)
-        self._session = self._database.session
+    name = "zalo_events"
 
-    def close(self) -> None:
-        self._database.close()
+    def __init__(self, database: Database, clock: Clock = utc_now) -> None:
+        self._session = database.session
+        self._clock = clock
 
     def load_pair(self) -> TokenPair | None:
         with self._session() as session:
@@ -126,22 +125,40 @@ class ZaloStore:
             row = session.get(ZaloTokenRow, 1) or ZaloTokenRow(id=1)
             row.access_token, row.refresh_token = pair.access_token, pair.refresh_token
             row.expires_at, row.seed = pair.expires_at, pair.seed
-            row.updated_at = datetime.now(UTC)
+            row.updated_at = self._clock()
             session.add(row)
 
-    def record_failures(self, user_id: str, texts: Sequence[str], reason: str, channel: str = "zalo") -> None:
-        now = datetime.now(UTC)
-        with self._session.begin() as session:
-            session.add_all(
-                FailedSendRow(
-                    created_at=now, channel=channel, user_id=user_id[:200], text=t, reason=reason[:300]
-                )
-                for t in texts
-            )
+    def first_time(self, key: str) -> bool:
+        """Remember event ``key``; False when it was taken before (within ``SEEN_TTL``)."""
+        digest = hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
+        now = self._clock()
+        try:
+            with self._session.begin() as session:
+                row = session.get(ZaloEventRow, digest)
+                if row is not None and now - aware(row.seen_at) < SEEN_TTL:
+                    return False
+                if row is None:
+                    session.add(ZaloEventRow(key=digest, seen_at=now))
+                else:
+                    row.seen_at = now
+        except IntegrityError:  # the same event twice at once: the other request took it
+            return False
+        return True
 
-    def failures(self) -> list[FailedSendRow]:
-        with self._session() as session:
-            return list(session.scalars(select(FailedSendRow).order_by(FailedSendRow.id)))
+    def forget_event(self, key: str) -> None:
+        """Let an event be taken again (it could not be queued; Zalo will retry it)."""
+        digest = hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
+        with self._session.begin() as session:
+            session.execute(delete(ZaloEventRow).where(ZaloEventRow.key == digest))
+
+    def purge(self, cutoff: datetime) -> int:
+        """Event ids are kept ``SEEN_TTL`` (they name no one: hashes of Zalo's message ids)."""
+        oldest = max(cutoff, self._clock() - SEEN_TTL)
+        with self._session.begin() as session:
+            return session.execute(delete(ZaloEventRow).where(ZaloEventRow.seen_at < oldest)).rowcount or 0
+
+    def forget(self, key: str) -> int:
+        return 0  # nothing here is tied to a person
 
 
 class ZaloClient:
@@ -158,6 +175,7 @@ class ZaloClient:
         oauth_url: str,
         store: ZaloStore,
         delays: Sequence[float] = (1.0, 4.0),
+        save_delays: Sequence[float] = (0.5, 2.0),
         timeout: float = 10.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -167,6 +185,8 @@ class ZaloClient:
         self._store, self._delays, self._clock = store, tuple(delays), clock
         self._http = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=3.0))
         self._lock = asyncio.Lock()
+        self._save_delays = tuple(save_delays)
+        self._unsaved = False
         # The settings' pair is the seed; a pair the database grew from the same seed is newer.
         seed = fingerprint(access_token, refresh_token)
         stored = store.load_pair()
@@ -187,6 +207,8 @@ class ZaloClient:
         )
 
     async def access_token(self) -> str:
+        if self._unsaved:
+            await self.save_pending(retry=False)
         if self.refresh_due:
             return await self.refresh(self._pair.access_token)
         return self._pair.access_token
@@ -207,13 +229,43 @@ class ZaloClient:
             except (KeyError, TypeError, ValueError) as exc:
                 code = data.get("error", "?")
                 raise ZaloAuthError(f"Zalo refused the token refresh (error {code})") from exc
-            # The old refresh token is spent now: store the new pair before anything else.
-            await asyncio.to_thread(self._store.save_pair, pair)
+            # The old refresh token is spent now: the new pair lives in memory at once and is
+            # stored; if the database refuses, it stays in memory and the save is tried again.
             self._pair = pair
+            self._unsaved = True
             logger.info(
                 "zalo: access token refreshed, valid for %.0f h", (pair.expires_at - self._clock()) / 3600
             )
+            await self.save_pending()
             return pair.access_token
+
+    @property
+    def unsaved(self) -> bool:
+        """A refreshed pair is held in memory only: the database refused it so far."""
+        return self._unsaved
+
+    async def save_pending(self, retry: bool = True) -> bool:
+        """Store a pair that is held in memory only (retrying a few times unless ``retry`` is
+        false: a send tries once and goes on); True once stored."""
+        pair = self._pair
+        delays = (*self._save_delays, None) if retry else (None,)
+        for attempt, delay in enumerate(delays, start=1):
+            if not self._unsaved:
+                return True
+            try:
+                await asyncio.to_thread(self._store.save_pair, pair)
+            except Exception as exc:  # any database failure: keep the pair, try again
+                logger.error(
+                    "zalo: the refreshed token pair could not be stored (attempt %d): %r", attempt, exc
+                )
+                if delay is None:
+                    return False
+                await asyncio.sleep(delay)
+                continue
+            if self._pair is pair:
+                self._unsaved = False
+            return True
+        return False
 
     async def _refresh_request(self) -> dict[str, Any]:
         form = {

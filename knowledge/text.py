@@ -24,7 +24,12 @@ from pathlib import Path
 
 ABBREVIATIONS_FILE = Path(__file__).parent / "content" / "abbreviations.tsv"
 
-_CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff]")
+# Control and invisible format characters, lone surrogates (JSON can carry "\ud800", which no
+# encoder accepts) and non-characters.
+_CONTROL = re.compile(
+    "[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u206f"
+    "\ud800-\udfff\ufdd0-\ufdef\ufeff\ufff9-\ufffb\ufffe\uffff]"
+)
 _SPACES = re.compile(r"\s+")
 # Letters (any script), digits and combining marks (text typed in NFD) form words;
 # everything else separates them.
@@ -38,9 +43,9 @@ _LATIN_KEEP = frozenset(
 
 
 def clean(text: str) -> str:
-    """Return ``text`` in NFC without control characters and with single spaces."""
-    text = unicodedata.normalize("NFC", text)
+    """Return ``text`` in NFC without control characters or lone surrogates, with single spaces."""
     text = _CONTROL.sub(" ", text)
+    text = unicodedata.normalize("NFC", text)
     return _SPACES.sub(" ", text).strip()
 
 
@@ -139,24 +144,3 @@ def tokens(text: str) -> list[str]:
 def normalize(text: str) -> str:
     """The matching form of ``text`` as one space-separated string."""
     return " ".join(tokens(text))
-
-
-# Eight or more digits, possibly grouped by single spaces, dots or dashes, optionally after "+".
-_DIGIT_RUN = re.compile(r"(?<!\d)\+?\d(?:[ .\-]?\d){7,}(?!\d)")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2})?$")
-
-
-def mask_numbers(text: str) -> str:
-    """Replace ID-card, phone and other long digit runs by ``***`` plus their last two digits.
-
-    Used before anything a person typed reaches a log: CCCD (12 digits), old ID (9 digits)
-    and phone numbers (10 digits, or +84 …, possibly grouped with spaces, dots or dashes).
-    """
-
-    def _mask(match: re.Match[str]) -> str:
-        if _ISO_DATE.match(match.group(0)):
-            return match.group(0)  # a timestamp such as "2026-11-27 23:18", not a person's number
-        digits = re.sub(r"\D", "", match.group(0))
-        return "***" + digits[-2:]
-
-    return _DIGIT_RUN.sub(_mask, text)
