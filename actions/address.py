@@ -12,7 +12,6 @@ importing ``actions`` stays light; the first call takes about half a second to l
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -98,7 +97,7 @@ def _from_new_naming(text: str) -> Address | None:
 
 async def where_to_submit(guide: Guide, state: GuideState, text: str) -> None:
     """Name the person's new commune/ward and province; in the guide, carry on to "ready"."""
-    found = await asyncio.to_thread(resolve_address, text)
+    found = await guide.services.run_compute(resolve_address, text)
     procedure = guide.procedure(state.procedure)
     in_guide = state.stage == ADDRESS and procedure is not None and state.step is None
     if found is None:

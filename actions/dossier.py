@@ -81,6 +81,12 @@ class ActionDossierStatus(Action):
                 json_message=link,
             )
             return []
+        if not await self._services.dossier_allowed(tracker.sender_id):
+            dispatcher.utter_message(
+                text=f"Anh/chị đã tra cứu nhiều lần trong ít phút, vui lòng thử lại sau ít phút. {how}",
+                json_message=link,
+            )
+            return []
         try:
             status = await client.status(code)
         except DossierNotFound:

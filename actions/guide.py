@@ -8,7 +8,6 @@ step and fact comes from the knowledge base; where the person stands lives in sl
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -69,7 +68,7 @@ class Guide:
         if knowledge is None or not text.strip() or is_payload(text):
             return None, []
         try:
-            result = await asyncio.to_thread(knowledge.search, text, 10)
+            result = await self.services.run_compute(knowledge.search, text, 10)
         except Exception:  # the knowledge base failing must not end the conversation
             logger.exception("knowledge search failed")
             return None, []

@@ -11,7 +11,6 @@ where the person was.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -36,7 +35,7 @@ async def answer(
     if knowledge is None or not query.strip() or is_payload(query):
         return miss(services, guide, tracker, state, suggestions=[])
     try:
-        result = await asyncio.to_thread(knowledge.search, query, 5)
+        result = await services.run_compute(knowledge.search, query, 5)
     except Exception:  # the knowledge base failing must not cost the person an answer
         logger.exception("knowledge search failed")
         return miss(services, guide, tracker, state, suggestions=[])

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
 from actions.services import Rating, Services
-from actions.state import GuideState
+from actions.state import RATING, GuideState
 from knowledge.text import normalize
 
 logger = logging.getLogger(__name__)
@@ -28,6 +28,10 @@ WORDS = [
     ("hai long", 4),
 ]
 NO_COMMENT = {"deny", "menu"}
+NOT_ASKED = (
+    "Cảm ơn anh/chị. Tôi xin ý kiến đánh giá khi anh/chị làm xong một lượt hướng dẫn; "
+    "lúc đó anh/chị chọn mức hài lòng giúp tôi nhé. Bây giờ anh/chị cần tôi giúp gì ạ?"
+)
 
 
 def channel_of(tracker: Tracker) -> str:
@@ -66,13 +70,17 @@ class ActionStoreRating(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        state = GuideState.read(tracker)
+        if state.stage != RATING:
+            # Only right after the assistant asked (end of a walkthrough), one rating per ask.
+            dispatcher.utter_message(text=NOT_ASKED, buttons=replies.MENU_BUTTONS)
+            return [FollowupAction("action_listen")]
         score = score_of(tracker)
         if score is None:
             dispatcher.utter_message(
                 text="Anh/chị chọn một mức từ 1 đến 5 giúp tôi nhé:", buttons=replies.RATING_BUTTONS
             )
             return [FollowupAction("action_listen")]
-        state = GuideState.read(tracker)
         rating = Rating(
             sender=tracker.sender_id,
             channel=channel_of(tracker),
@@ -83,7 +91,7 @@ class ActionStoreRating(Action):
         rating_id = None
         if self._services.ratings is not None:
             try:
-                rating_id = self._services.ratings.add(rating)
+                rating_id = await self._services.run_io(self._services.ratings.add, rating)
             except Exception:  # a lost rating must not end the conversation badly
                 logger.exception("could not store a rating")
         dispatcher.utter_message(text="Cảm ơn anh/chị đã đánh giá!")
@@ -115,7 +123,7 @@ class ActionStoreComment(Action):
             return events
         if rating_id and self._services.ratings is not None:
             try:
-                self._services.ratings.comment(int(rating_id), text)
+                await self._services.run_io(self._services.ratings.comment, int(rating_id), text)
             except Exception:
                 logger.exception("could not store a rating comment")
         dispatcher.utter_message(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # the search module pulls in FAISS; actions import nothing heavy
     from actions.dossier_status import DossierStatusClient
@@ -61,6 +64,17 @@ class Ratings(Protocol):
     def comment(self, rating_id: int, text: str) -> None: ...
 
 
+Blocking = Callable[..., Awaitable[Any]]  # runs a blocking call off the event loop
+
+
+async def _always(_sender: str) -> bool:
+    return True
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 @dataclass
 class Services:
     centre: CentreContact
@@ -68,3 +82,10 @@ class Services:
     ratings: Ratings | None = None
     dossier_status: DossierStatusClient | None = None  # only when DOSSIER_STATUS_URL is set
     dossier_lookup_url: str = "https://dichvucong.gov.vn/tra-cuu-ho-so"
+    # The app's bounded worker threads: database reads/writes, and search/encoding.
+    run_io: Blocking = asyncio.to_thread
+    run_compute: Blocking = asyncio.to_thread
+    # One more dossier-status lookup for this sender? (the app's per-person limit)
+    dossier_allowed: Callable[[str], Awaitable[bool]] = _always
+    retention_days: int = 90  # slots carried into a new session expire with the retention window
+    clock: Callable[[], datetime] = _utc_now

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -27,6 +28,10 @@ class ActionSessionStart(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = [SessionStarted()]
+        if not self._recent(tracker):
+            # Nothing carries over from longer ago than the retention window.
+            events.append(ActionExecuted("action_listen"))
+            return events
         events += [
             SlotSet(name, value)
             for name, value in tracker.current_slot_values().items()
@@ -42,3 +47,15 @@ class ActionSessionStart(Action):
         events += state.events(before)
         events.append(ActionExecuted("action_listen"))
         return events
+
+    def _recent(self, tracker: Tracker) -> bool:
+        """Did the person write within DATA_RETENTION_DAYS? (slots older than that do not carry)"""
+        stamps = [
+            float(event["timestamp"])
+            for event in tracker.events
+            if event.get("event") == "user" and isinstance(event.get("timestamp"), int | float)
+        ]
+        if not stamps:
+            return True  # nothing to go by: the slots themselves are recent enough to be here
+        last = datetime.fromtimestamp(max(stamps), UTC)
+        return self._services.clock() - last <= timedelta(days=self._services.retention_days)

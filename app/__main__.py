@@ -1,20 +1,27 @@
-"""Command line: ``python -m app run`` starts the assistant (what ``make run`` calls)."""
+"""Command line: ``python -m app run`` starts the assistant (what ``make run`` calls);
+``purge`` and ``forget`` apply the data-retention rules by hand."""
 
 from __future__ import annotations
 
 import argparse
+import re
 import signal
 import sys
 import time
+from collections.abc import Callable
 
 from pydantic import ValidationError
 
-from app.runner import Stack, StartupError, ensure_auth_token
+from app.clock import utc_now
+from app.retention import Retention
+from app.runner import Stack, StartupError, ensure_secrets
 from app.settings import get_settings
+
+SENDER = re.compile(r"(?:web|tg|zalo):[A-Za-z0-9_\-]{1,100}")
 
 
 def run() -> int:
-    ensure_auth_token()
+    ensure_secrets()
     try:
         settings = get_settings()
     except ValidationError as exc:
@@ -56,15 +63,56 @@ def run() -> int:
         stack.stop()
 
 
+def _apply_retention(title: str, act: Callable[[Retention], dict[str, int]]) -> int:
+    """Open the stores, ``act`` on them (purge or forget) and print what each store lost."""
+    from app.main import Stores  # the whole app; not needed to start the stack
+
+    ensure_secrets()
+    settings = get_settings()
+    stores = Stores.open(settings, utc_now)
+    try:
+        counts = act(stores.retention(settings, utc_now))
+    finally:
+        stores.close()
+    print(title)
+    for name, count in counts.items():
+        print(f"  {name}: {count}")
+    return 0
+
+
+def purge() -> int:
+    """Delete everything older than DATA_RETENTION_DAYS now (the app also does it daily)."""
+    ensure_secrets()
+    days = get_settings().data_retention_days
+    return _apply_retention(f"Purged data older than {days} days:", Retention.purge)
+
+
+def forget(sender: str) -> int:
+    """Erase one person's data on request (their conversation id, e.g. tg:123456789)."""
+    if not SENDER.fullmatch(sender):
+        print("The id looks like web:<uuid>, tg:<chat id> or zalo:<user id>.", file=sys.stderr)
+        return 2
+    return _apply_retention(f"Erased what was kept about {sender}:", lambda r: r.forget(sender))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m app", description="Trợ lý Dịch vụ công")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="start Rasa and the app, wait until healthy, stop both on Ctrl-C")
-    commands.add_parser("token", help="generate RASA_AUTH_TOKEN into .env if it is set nowhere")
+    commands.add_parser("token", help="generate RASA_AUTH_TOKEN and APP_SECRET_KEY into .env if set nowhere")
+    commands.add_parser("purge", help="delete conversations and personal data older than DATA_RETENTION_DAYS")
+    forgetting = commands.add_parser("forget", help="erase everything kept about one person")
+    forgetting.add_argument(
+        "sender", help="their conversation id: web:<uuid>, tg:<chat id> or zalo:<user id>"
+    )
     args = parser.parse_args()
     if args.command == "token":
-        ensure_auth_token()
+        ensure_secrets()
         return 0
+    if args.command == "purge":
+        return purge()
+    if args.command == "forget":
+        return forget(args.sender)
     return run()
 
 

@@ -37,10 +37,12 @@ async def _read_action_call(request: Request) -> dict[str, Any]:
         if request.headers.get("content-encoding") == "deflate":
             body = zlib.decompress(body)
         call = json.loads(body)
-    except (zlib.error, ValueError) as exc:
+    except (zlib.error, ValueError, RecursionError) as exc:
         raise HTTPException(status_code=400, detail="Nội dung yêu cầu không phải JSON hợp lệ.") from exc
-    if not isinstance(call, dict) or not call.get("next_action"):
+    if not isinstance(call, dict) or not isinstance(call.get("next_action"), str) or not call["next_action"]:
         raise HTTPException(status_code=400, detail="Yêu cầu thiếu tên hành động (next_action).")
+    if not isinstance(call.get("tracker"), dict) or not isinstance(call.get("domain", {}), dict):
+        raise HTTPException(status_code=400, detail="Yêu cầu thiếu trạng thái cuộc trò chuyện (tracker).")
     return call
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -9,10 +10,13 @@ from fastapi.responses import JSONResponse
 from rasa_sdk.executor import ActionExecutor
 
 from app.action_webhook import get_executor
-from app.chat import get_rasa
 from app.rasa_client import RasaClient, RasaError
+from app.web import get_rasa
 
 router = APIRouter(tags=["health"])
+
+
+RASA_STATE_TTL = 1.0  # seconds a Rasa status is reused: probes every few ms do not each ask Rasa
 
 
 async def rasa_state(rasa: RasaClient) -> str:
@@ -25,6 +29,18 @@ async def rasa_state(rasa: RasaClient) -> str:
     return "ok"
 
 
+async def recent_rasa_state(request: Request, rasa: RasaClient) -> str:
+    """Rasa's state, asked at most once a second (a monitor polling /health often, or many at once,
+    costs Rasa one status call a second)."""
+    state = request.app.state
+    cached: tuple[float, str] | None = getattr(state, "rasa_state", None)
+    now = time.monotonic()
+    if cached is None or now - cached[0] > RASA_STATE_TTL:
+        cached = (now, await rasa_state(rasa))
+        state.rasa_state = cached
+    return cached[1]
+
+
 @router.get("/health")
 async def health(
     request: Request,
@@ -32,7 +48,7 @@ async def health(
     executor: Annotated[ActionExecutor, Depends(get_executor)],
 ) -> JSONResponse:
     parts = {
-        "rasa": await rasa_state(rasa),
+        "rasa": await recent_rasa_state(request, rasa),
         "actions": "ok" if executor.list_actions() else "error: no custom action registered",
         "knowledge": "ok" if request.app.state.services.knowledge is not None else "error: not open (yet)",
     }

@@ -15,16 +15,21 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from logging import makeLogRecord
+from logging.handlers import TimedRotatingFileHandler
 from pathlib import Path
 from typing import IO
 
 import httpx
 
-from app.logs import redact
+from app.logs import Redactor
 from app.settings import ROOT, Settings
 
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 # Keep Rasa quiet and offline: no telemetry or error reports to the internet, no TF chatter.
 RASA_QUIET_ENV = {
     "RASA_TELEMETRY_ENABLED": "false",
@@ -32,31 +37,70 @@ RASA_QUIET_ENV = {
     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
     "PYTHONWARNINGS": "ignore",
 }
+# What Rasa gets from the runner's own environment; nothing else (no channel secrets, no
+# APP_SECRET_KEY, no other settings) reaches it.
+RASA_PASSED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR")
 
 
 class StartupError(RuntimeError):
     """The stack could not be started; the message says what to do."""
 
 
-def _copy_redacted(stream: IO[bytes], path: Path) -> None:
+class DailyLogFile(TimedRotatingFileHandler):
+    """A child's log file, rotated at local midnight (or at the first line of a new day) to
+    ``<name>.log.YYYY-MM-DD``; files readable by their owner only. Rotated files are deleted by
+    the app's daily purge after DATA_RETENTION_DAYS, never here."""
+
+    terminator = ""  # the lines copied keep their own newline
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, when="midnight", backupCount=0, encoding="utf-8")
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        descriptor = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.fchmod(descriptor, 0o600)
+        return open(descriptor, "a", encoding=self.encoding, errors=self.errors)
+
+    def write(self, line: str) -> None:
+        self.emit(makeLogRecord({"msg": line}))
+
+
+def _copy_redacted(stream: IO[bytes], path: Path, redact: Redactor) -> None:
     """Copy a child's output to its log file, masking tokens, ID-card and phone numbers.
 
     Rasa logs some user text itself (e.g. a message it cannot parse); this is where it is masked.
     """
-    with stream, path.open("a", encoding="utf-8") as log:
-        for raw in iter(stream.readline, b""):
-            log.write(redact(raw.decode("utf-8", errors="replace")))
-            log.flush()
+    log = DailyLogFile(path)
+    with stream:
+        try:
+            for raw in iter(stream.readline, b""):
+                log.write(redact(raw.decode("utf-8", errors="replace")))
+        finally:
+            log.close()
 
 
-def ensure_auth_token(env_file: Path = ROOT / ".env") -> None:
-    """Generate ``RASA_AUTH_TOKEN`` into ``.env`` on first run when it is set nowhere."""
-    if os.environ.get("RASA_AUTH_TOKEN"):
-        return
+def private_dir(path: Path) -> None:
+    """Create ``path`` readable by its owner only (0700), or take back looser permissions."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+
+
+GENERATED_SECRETS = ("RASA_AUTH_TOKEN", "APP_SECRET_KEY")
+
+
+def ensure_secrets(env_file: Path = ROOT / ".env") -> None:
+    """Generate ``RASA_AUTH_TOKEN`` and ``APP_SECRET_KEY`` into ``.env`` (0600) on first run,
+    each only when it is set nowhere (neither in the environment nor in the file)."""
     lines = env_file.read_text(encoding="utf-8").splitlines() if env_file.exists() else []
-    if any(line.strip().startswith("RASA_AUTH_TOKEN=") for line in lines):
+    missing = [
+        name
+        for name in GENERATED_SECRETS
+        if not os.environ.get(name) and not any(line.strip().startswith(f"{name}=") for line in lines)
+    ]
+    if not missing:
         return
-    lines.append(f"RASA_AUTH_TOKEN={secrets.token_hex(32)}")
+    lines += [f"{name}={secrets.token_hex(32)}" for name in missing]
     env_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     env_file.chmod(0o600)
 
@@ -86,12 +130,14 @@ def free_port() -> int:
 
 
 def rasa_command(settings: Settings) -> list[str]:
+    """Rasa's server, started through nlu.launcher: the auth token travels in the environment
+    (RASA_AUTH_TOKEN), so the process list never shows it."""
     return [
-        str(RASA_BIN),
+        str(RASA_PYTHON),
+        "-m",
+        "nlu.launcher",
         "run",
         "--enable-api",
-        "--auth-token",
-        settings.rasa_auth_token,
         "--interface",
         "127.0.0.1",
         "--port",
@@ -106,29 +152,26 @@ def rasa_command(settings: Settings) -> list[str]:
 
 
 def rasa_env(settings: Settings) -> dict[str, str]:
-    env = settings_env(settings)
+    """Rasa's whole environment, built from scratch: what it needs and nothing else."""
+    env = {name: os.environ[name] for name in RASA_PASSED_ENV if os.environ.get(name)}
+    env.setdefault("PATH", os.defpath)
     env.update(RASA_QUIET_ENV)
     env["PYTHONPATH"] = str(ROOT)
     env["ACTION_ENDPOINT_URL"] = f"http://127.0.0.1:{settings.app_port}/rasa/webhook"
+    env["RASA_AUTH_TOKEN"] = settings.rasa_auth_token  # read by nlu.launcher and endpoints.yml
     env["RASA_TRACKER_URL"] = settings.tracker_url
     return env
 
 
 def app_command(settings: Settings) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "app.main:app_factory",
-        "--factory",
-        "--host",
-        settings.app_host,
-        "--port",
-        str(settings.app_port),
-        "--no-server-header",
-        "--timeout-graceful-shutdown",
-        "5",
-    ]
+    """The app's server (app/server.py): uvicorn with the request deadlines and limits."""
+    return [sys.executable, "-m", "app.server"]
+
+
+def app_env(settings: Settings) -> dict[str, str]:
+    env = settings_env(settings)
+    env["PYTHONPATH"] = str(ROOT)
+    return env
 
 
 @dataclass
@@ -141,7 +184,7 @@ class Stack:
     _copiers: dict[str, threading.Thread] = field(default_factory=dict)
 
     def check(self) -> None:
-        if not RASA_BIN.exists():
+        if not RASA_PYTHON.exists():
             raise StartupError("The Rasa environment is missing: run `make install`.")
         if not (ROOT / self.settings.rasa_model).exists():
             raise StartupError(f"No trained model at {self.settings.rasa_model}: run `make train`.")
@@ -157,19 +200,17 @@ class Stack:
         self._spawn("rasa", rasa_command(self.settings), rasa_env(self.settings))
 
     def start_app(self) -> None:
-        env = settings_env(self.settings)
-        env["PYTHONPATH"] = str(ROOT)
-        self._spawn("app", app_command(self.settings), env)
+        self._spawn("app", app_command(self.settings), app_env(self.settings))
 
     def start(self) -> None:
         self.check()
-        self.settings.var_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.settings.var_dir)
         self.start_rasa()
         self.start_app()
 
     def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
         """Start a child whose output goes, redacted line by line, to ``log_dir/<name>.log``."""
-        self.log_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.log_dir)
         process = subprocess.Popen(
             command,
             cwd=ROOT,
@@ -179,7 +220,9 @@ class Stack:
             start_new_session=True,
         )
         copier = threading.Thread(
-            target=_copy_redacted, args=(process.stdout, self.log_dir / f"{name}.log"), daemon=True
+            target=_copy_redacted,
+            args=(process.stdout, self.log_dir / f"{name}.log", Redactor(self.settings.app_secret_key)),
+            daemon=True,
         )
         copier.start()
         self.processes[name] = process
@@ -241,7 +284,26 @@ def isolated_settings(var_dir: Path, **overrides: object) -> Settings:
         "app_port": free_port(),
         "rasa_port": free_port(),
         "rasa_auth_token": secrets.token_hex(32),
+        "app_secret_key": secrets.token_hex(32),
         "var_dir": var_dir,
         "embedding_model": str(tuned_model_dir(built)),
     }
     return Settings(_env_file=None, **{**values, **overrides})
+
+
+# Scripts and tests send faster than people, all from 127.0.0.1: their stacks lift every limit
+# (the limits are tested on their own, tests/security/test_limits.py).
+LIFTED_LIMITS = {"channel_rate_limit": 1000, "client_rate_limit": 100_000, "session_rate_limit": 10_000}
+
+
+@contextmanager
+def running_stack(var_dir: Path, **overrides: object) -> Iterator[Stack]:
+    """A throw-away stack (``isolated_settings``) started as `make run` does, healthy, stopped after."""
+    settings = isolated_settings(var_dir, **{**LIFTED_LIMITS, **overrides})
+    stack = Stack(settings=settings, log_dir=var_dir / "log")
+    stack.start()
+    try:
+        stack.wait_healthy(timeout=600)
+        yield stack
+    finally:
+        stack.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from typing import Literal
 
@@ -11,6 +12,17 @@ from pydantic_settings import SettingsConfigDict
 from knowledge.settings import ROOT, KnowledgeSettings
 
 _PLACEHOLDERS = {"", "changeme", "change-me", "secret", "token", "devtoken"}
+_LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
+
+
+def is_loopback(host: str) -> bool:
+    """True when ``host`` is reachable from this machine only (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class Settings(KnowledgeSettings):
@@ -61,6 +73,35 @@ class Settings(KnowledgeSettings):
     zalo_api_url: str = "https://openapi.zalo.me"
     zalo_oauth_url: str = "https://oauth.zaloapp.com"
 
+    # Security and privacy (README "Security and privacy").
+    # Keys the short hashes that stand for a person in logs and the app database; generated
+    # into .env on first run like RASA_AUTH_TOKEN. Changing it orphans the hashes already stored.
+    app_secret_key: str = ""
+    # Addresses or networks (comma-separated, e.g. "10.0.0.5,10.1.0.0/16") of the reverse proxies
+    # whose X-Forwarded-For is believed; empty: the connecting address is the client.
+    trusted_proxies: str = ""
+    # Where the limits' counters live: memory:// (one app process) or redis://host:6379/0.
+    rate_limit_storage: str = "memory://"
+    client_rate_limit: int = Field(600, ge=10, le=100_000, description="Web API calls/minute per address")
+    session_rate_limit: int = Field(
+        60, ge=1, le=10_000, description="New web conversations/minute per address"
+    )
+    dossier_rate_limit: int = Field(
+        10, ge=1, le=1000, description="Dossier lookups per 10 minutes per person"
+    )
+    max_concurrent_work: int = Field(8, ge=1, le=256, description="Rasa-bound and search work at once")
+    work_wait: float = Field(10.0, gt=0, le=120, description="Seconds a message waits for a free slot")
+    worker_threads: int = Field(2, ge=1, le=64, description="Threads for search and encoding")
+    web_session_hours: float = Field(
+        24.0, gt=0, le=24 * 90, description="A web id expires when idle this long"
+    )
+    data_retention_days: int = Field(
+        90, ge=1, le=3650, description="Conversations and comments kept this long"
+    )
+    http_header_timeout: float = Field(10.0, gt=0, le=300, description="Seconds to send a request's headers")
+    http_body_timeout: float = Field(30.0, gt=0, le=600, description="Seconds to send a request's body")
+    http_max_header_bytes: int = Field(16384, ge=4096, le=1_048_576, description="Request line + headers")
+
     @computed_field  # type: ignore[prop-decorator]
     @property
     def rasa_url(self) -> str:
@@ -86,20 +127,40 @@ class Settings(KnowledgeSettings):
     def allowed_origins(self) -> list[str]:
         return [origin.strip().rstrip("/") for origin in self.cors_origins.split(",") if origin.strip()]
 
+    @property
+    def proxies(self) -> list[str]:
+        return [proxy.strip() for proxy in self.trusted_proxies.split(",") if proxy.strip()]
+
+    @property
+    def production(self) -> bool:
+        """Production rules apply: APP_ENV=production, or an APP_HOST other machines can reach."""
+        return self.app_env == "production" or not is_loopback(self.app_host)
+
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
-        if self.app_env != "local" and (
-            self.rasa_auth_token.lower() in _PLACEHOLDERS or len(self.rasa_auth_token) < 24
+        for proxy in self.proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(f"TRUSTED_PROXIES: {proxy!r} is not an address or network") from None
+        if not self.production:
+            return self
+        why = (
+            "APP_ENV=production"
+            if self.app_env == "production"
+            else f"APP_HOST={self.app_host} is reachable from other machines, so production rules apply"
+        )
+        for name, value, size in (
+            ("RASA_AUTH_TOKEN", self.rasa_auth_token, 24),
+            ("APP_SECRET_KEY", self.app_secret_key, 32),
         ):
-            raise ValueError(
-                "RASA_AUTH_TOKEN must be set to a random value of at least 24 characters "
-                "outside local use (APP_ENV=production)"
-            )
-        if self.app_env != "local" and "*" in self.allowed_origins:
-            raise ValueError("CORS_ORIGINS must list the portal's origins outside local use, not '*'")
+            if value.lower() in _PLACEHOLDERS or len(value) < size:
+                raise ValueError(f"{name} must be a random value of at least {size} characters ({why})")
+        if "*" in self.allowed_origins:
+            raise ValueError(f"CORS_ORIGINS must list the portal's origins, not '*' ({why})")
         webhook = self.telegram_bot_token and self.telegram_mode == "webhook"
-        if self.app_env != "local" and webhook and len(self.telegram_webhook_secret) < 16:
-            raise ValueError("TELEGRAM_WEBHOOK_SECRET (16+ characters) is required for webhook mode")
+        if webhook and len(self.telegram_webhook_secret) < 16:
+            raise ValueError(f"TELEGRAM_WEBHOOK_SECRET (16+ characters) is required for webhook mode ({why})")
         return self
 
 

@@ -19,14 +19,14 @@ from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from actions.replies import MENU_BUTTONS
-from app.chat import BadInput, converse, inbound_text
-from connectors.message import Button, OutgoingMessage
-from connectors.ratelimit import RATE_LIMITED_TEXT, RateLimiter
+from app import texts
+from app.pipeline import MENU, Inbound, Pipeline, SendFailed
+from connectors.message import OutgoingMessage
 from connectors.telegram import (
     COMMANDS,
     CallbackPayloads,
     PerChatUpdateProcessor,
+    Unsent,
     command_payload,
     send_messages,
     sender_id,
@@ -37,12 +37,6 @@ router = APIRouter(prefix="/telegram", tags=["telegram"])
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 ALLOWED_UPDATES = ["message", "callback_query"]
-MENU = [Button(**button) for button in MENU_BUTTONS]
-TEXT_ONLY_TEXT = (
-    "Xin lỗi, tôi chỉ đọc được tin nhắn chữ, chưa xem được ảnh, nhãn dán, tệp hay tin nhắn thoại. "
-    "Anh/chị vui lòng nhắn bằng chữ, hoặc chọn một mục bên dưới."
-)
-EXPIRED_TEXT = "Nút này đã hết hạn. Anh/chị vui lòng chọn lại một mục bên dưới."
 
 
 class _MaskToken(logging.Filter):
@@ -63,8 +57,6 @@ class _MaskToken(logging.Filter):
 class TelegramChannel:
     application: Application
     webhook: bool
-    limiter: RateLimiter
-    notices: RateLimiter  # one "slow down" note per sender per minute, not one per message
     callbacks: CallbackPayloads
     mask: _MaskToken
 
@@ -82,7 +74,7 @@ async def webhook(request: Request) -> Response:
         raise HTTPException(status_code=404, detail="Kênh Telegram chưa được bật.")
     try:
         update = Update.de_json(await request.json(), channel.application.bot)
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         update = None
     if update is None:
         raise HTTPException(status_code=400, detail="Nội dung không phải một update của Telegram.")
@@ -91,58 +83,51 @@ async def webhook(request: Request) -> Response:
 
 
 def _add_handlers(app: FastAPI, channel: TelegramChannel) -> None:
-    settings = app.state.settings
     bot = channel.application.bot
 
-    async def admit(chat_id: int, sender: str) -> bool:
-        if channel.limiter.allow(sender):
-            return True
-        logger.info("telegram sender=%s: rate limited", sender)
-        if channel.notices.allow(sender):
-            await send_messages(bot, chat_id, [OutgoingMessage(text=RATE_LIMITED_TEXT)], channel.callbacks)
-        return False
+    def pipeline() -> Pipeline:
+        return app.state.pipeline
 
-    async def answer(chat_id: int, sender: str, text: str) -> None:
+    async def send(recipient: str, messages: list[OutgoingMessage]) -> None:
         try:
-            text = inbound_text(text, settings)
-        except BadInput as exc:
-            replies = [OutgoingMessage(text=str(exc))]
-        else:
-            with contextlib.suppress(TelegramError):
-                await bot.send_chat_action(chat_id=chat_id, action=ChatAction.TYPING)
-            replies = await converse(app.state.rasa, settings, sender, text, channel="tg")
-        await send_messages(bot, chat_id, replies, channel.callbacks)
+            await send_messages(bot, int(recipient), messages, channel.callbacks)
+        except Unsent as exc:
+            raise SendFailed(f"unavailable: {exc}", exc.unsent) from exc
+
+    async def answer(chat_id: int, text: str) -> None:
+        """One message of this chat through the pipeline; its replies back to the chat."""
+        with contextlib.suppress(TelegramError):
+            await bot.send_chat_action(chat_id=chat_id, action=ChatAction.TYPING)
+        inbound = Inbound(channel="tg", sender=sender_id(chat_id), text=text)
+        # Updates are acknowledged already: a message waits longer for a slot than a web request.
+        reply = await pipeline().handle(inbound, wait=3 * app.state.settings.work_wait)
+        await pipeline().deliver("tg", str(chat_id), reply.messages, send)
 
     async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A typed message or a command: to the conversation, its replies back."""
-        chat_id, text = update.effective_chat.id, update.effective_message.text or ""
-        if await admit(chat_id, sender_id(chat_id)):
-            await answer(chat_id, sender_id(chat_id), command_payload(text) or text)
+        chat_id, text = update.effective_chat.id, update.effective_message.text
+        text = text if isinstance(text, str) else ""  # a forged update may carry anything here
+        await answer(chat_id, command_payload(text) or text)
 
     async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A button pressed: its payload to the conversation; the spinner stopped first."""
+        """A button pressed: the spinner stopped, its payload to the conversation."""
         query = update.callback_query
         chat_id = update.effective_chat.id if update.effective_chat else query.from_user.id
-        sender = sender_id(chat_id)
-        if not channel.limiter.allow(sender):
-            logger.info("telegram sender=%s: rate limited", sender)
-            await query.answer(RATE_LIMITED_TEXT)
-            return
-        await query.answer()
+        with contextlib.suppress(TelegramError):
+            await query.answer()
         payload = channel.callbacks.decode(query.data or "") or _button_title(update)
         if payload is None:
-            await send_messages(
-                bot, chat_id, [OutgoingMessage(text=EXPIRED_TEXT, buttons=MENU)], channel.callbacks
-            )
+            expired = OutgoingMessage(text=texts.BUTTON_EXPIRED, buttons=MENU)
+            reply = await pipeline().note(Inbound(channel="tg", sender=sender_id(chat_id), text=""), expired)
+            await pipeline().deliver("tg", str(chat_id), reply.messages, send)
             return
-        await answer(chat_id, sender, payload)
+        await answer(chat_id, payload)
 
     async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A photo, sticker, voice note…: say the assistant reads text, show the menu."""
         chat_id = update.effective_chat.id
-        if await admit(chat_id, sender_id(chat_id)):
-            reply = OutgoingMessage(text=TEXT_ONLY_TEXT, buttons=MENU)
-            await send_messages(bot, chat_id, [reply], channel.callbacks)
+        reply = await pipeline().attachment(Inbound(channel="tg", sender=sender_id(chat_id), text=""))
+        await pipeline().deliver("tg", str(chat_id), reply.messages, send)
 
     async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log a failed update (never its text) and carry on with the next."""
@@ -190,12 +175,7 @@ async def start_telegram(app: FastAPI) -> None:
     if webhook:
         builder = builder.updater(None)
     channel = TelegramChannel(
-        application=builder.build(),
-        webhook=webhook,
-        limiter=RateLimiter(settings.channel_rate_limit),
-        notices=RateLimiter(1),
-        callbacks=CallbackPayloads(),
-        mask=mask,
+        application=builder.build(), webhook=webhook, callbacks=CallbackPayloads(), mask=mask
     )
     _add_handlers(app, channel)
     application = channel.application

@@ -1,98 +1,24 @@
-"""The embeddable web widget: its script, a demo portal page, the history API and CORS."""
+"""The embeddable web widget: its script, a demo portal page (local use only) and CORS for the web API."""
 
 from __future__ import annotations
 
 import logging
-import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse
-from pydantic import BaseModel
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.chat import SENDER_PATTERN, get_rasa
-from app.rasa_client import RasaClient, RasaError
 from app.settings import Settings
-from connectors.message import OutgoingMessage
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["widget"])
 
 STATIC = Path(__file__).parent / "static"
 # The widget's API: the only routes another origin (the portal) may call from a browser.
-CORS_PATHS = frozenset({"/api/chat", "/api/history"})
-# Only the widget's own ids, which are random UUIDs: a history is readable by whoever holds
-# its id, so guessable ids (tg:<chat id>, zalo:<user id>, web:1) are never served.
-WEB_SENDER = re.compile(r"^web:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-HISTORY_LIMIT = 200
-
-
-class HistoryEntry(OutgoingMessage):
-    """One past message: what the person sent (``user``) or one reply of the bot (``bot``)."""
-
-    role: Literal["user", "bot"]
-
-
-class HistoryResponse(BaseModel):
-    sender: str
-    messages: list[HistoryEntry]
-
-
-def history_from_events(events: list[dict[str, Any]], limit: int = HISTORY_LIMIT) -> list[HistoryEntry]:
-    """The conversation as the person saw it, from Rasa tracker events (the last ``limit``).
-
-    A button's payload is shown as the button's title, like the widget showed it when clicked;
-    other payloads (the widget's silent ``/greet`` on first open) are left out.
-    """
-    entries: list[HistoryEntry] = []
-    titles: dict[str, str] = {}  # payload -> title of the buttons offered so far (latest wins)
-    for event in events:
-        kind = event.get("event")
-        if kind == "user":
-            text = str(event.get("text") or "")
-            if text.startswith("/"):
-                text = titles.get(text, "")
-            if text:
-                entries.append(HistoryEntry(role="user", text=text))
-        elif kind == "bot":
-            data = event.get("data") if isinstance(event.get("data"), dict) else {}
-            reply = {
-                "text": event.get("text"),
-                "buttons": data.get("buttons"),
-                "image": data.get("image"),
-                "custom": data.get("custom"),
-            }
-            message = OutgoingMessage.from_bot(reply)
-            if not (message.text or message.buttons or message.links or message.image):
-                continue
-            titles.update({button.payload: button.title for button in message.buttons})
-            entries.append(HistoryEntry(role="bot", **message.model_dump()))
-    return entries[-limit:]
-
-
-@router.get("/api/history", response_model=HistoryResponse)
-async def history(
-    sender: Annotated[str, Query(pattern=SENDER_PATTERN, description="The widget's id, web:<uuid>")],
-    rasa: Annotated[RasaClient, Depends(get_rasa)],
-) -> HistoryResponse:
-    """The past messages of one web conversation, for the widget to show after a reload."""
-    if not WEB_SENDER.match(sender):
-        raise HTTPException(
-            status_code=403,
-            detail="Chỉ xem lại được cuộc trò chuyện của khung chat trên trang web (mã dạng web:<uuid>).",
-        )
-    try:
-        events = await rasa.events(sender)
-    except RasaError as exc:
-        logger.warning("history sender=%s: Rasa failed: %s", sender, exc)
-        raise HTTPException(
-            status_code=503,
-            detail="Chưa tải được cuộc trò chuyện trước đó. Anh/chị vui lòng thử lại sau ít phút.",
-        ) from None
-    return HistoryResponse(sender=sender, messages=history_from_events(events))
+CORS_PATHS = frozenset({"/api/session", "/api/session/end", "/api/chat", "/api/history"})
 
 
 # Served from the app's own origin and embedded by other origins: allow that explicitly.
@@ -111,7 +37,10 @@ async def widget_script() -> FileResponse:
 
 
 @router.get("/demo", include_in_schema=False)
-async def demo_page() -> FileResponse:
+async def demo_page(request: Request) -> FileResponse:
+    """A mock portal page embedding the widget, for trying it locally; off in production."""
+    if request.app.state.settings.production:
+        raise HTTPException(status_code=404, detail="Không tìm thấy trang.")
     return FileResponse(STATIC / "demo.html", media_type="text/html; charset=utf-8")
 
 

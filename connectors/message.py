@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -55,3 +56,34 @@ def from_bot_replies(replies: list[dict[str, Any]]) -> list[OutgoingMessage]:
         elif message.text or message.buttons or message.links or message.image:
             messages.append(message)
     return messages
+
+
+def _fit(text: str, limit: int, units: Callable[[str], int]) -> int:
+    """How many characters of ``text`` fit in ``limit`` units."""
+    used = 0
+    for index, char in enumerate(text):
+        used += units(char)
+        if used > limit:
+            return index
+    return len(text)
+
+
+def split_text(text: str, limit: int, units: Callable[[str], int] = lambda _char: 1) -> list[str]:
+    """Chunks of at most ``limit`` units (a character each, unless ``units`` says otherwise): cut at a
+    paragraph break, else a line break, else a space, else anywhere. Every channel splits with this."""
+    chunks: list[str] = []
+    rest = text.strip()
+    while rest:
+        fit = _fit(rest, limit, units)
+        if fit == len(rest):
+            chunks.append(rest)
+            break
+        for separator in ("\n\n", "\n", " "):
+            cut = rest.rfind(separator, 0, fit + 1)
+            if cut > 0:
+                break
+        else:
+            cut = fit
+        chunks.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    return [chunk for chunk in chunks if chunk]

@@ -24,9 +24,10 @@ from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
+from telegram.error import TelegramError
 from telegram.ext import BaseUpdateProcessor
 
-from connectors.message import OutgoingMessage
+from connectors.message import OutgoingMessage, split_text
 
 TEXT_LIMIT = 4096  # characters of a message, counted in UTF-16 code units like Telegram does
 CALLBACK_DATA_LIMIT = 64  # bytes
@@ -40,6 +41,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("tracuu", "Tra cứu hồ sơ đã nộp", "/check_dossier"),
     ("canbo", "Gặp cán bộ hỗ trợ", "/request_human"),
     ("lamlai", "Làm lại từ đầu", "/start_over"),
+    ("xoa", "Xóa cuộc trò chuyện", "/erase"),
 ]
 _COMMAND_PAYLOADS = {command: payload for command, _, payload in COMMANDS}
 _INTENT_WITH_JSON = re.compile(r"(/[^\s{]+)(\{.*\})", re.DOTALL)
@@ -102,35 +104,9 @@ class CallbackPayloads:
         return len(self._payloads)
 
 
-def _fit(text: str, limit: int) -> int:
-    """How many characters of ``text`` fit in ``limit`` UTF-16 code units."""
-    units = 0
-    for index, char in enumerate(text):
-        units += 2 if ord(char) > 0xFFFF else 1
-        if units > limit:
-            return index
-    return len(text)
-
-
-def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Chunks of at most ``limit``: cut at a paragraph break, else a line break, else a space,
-    else anywhere."""
-    chunks: list[str] = []
-    rest = text.strip()
-    while rest:
-        fit = _fit(rest, limit)
-        if fit == len(rest):
-            chunks.append(rest)
-            break
-        for separator in ("\n\n", "\n", " "):
-            cut = rest.rfind(separator, 0, fit + 1)
-            if cut > 0:
-                break
-        else:
-            cut = fit
-        chunks.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    return [chunk for chunk in chunks if chunk]
+def utf16_units(char: str) -> int:
+    """Telegram counts a message's length in UTF-16 code units."""
+    return 2 if ord(char) > 0xFFFF else 1
 
 
 def message_text(message: OutgoingMessage) -> str:
@@ -147,7 +123,9 @@ def message_text(message: OutgoingMessage) -> str:
 def render(message: OutgoingMessage, callbacks: CallbackPayloads) -> list[dict[str, Any]]:
     """The ``send_message`` keyword arguments for one message: one call per chunk of text,
     the buttons (one per row, titles are long) under the last chunk."""
-    chunks = split_text(message_text(message)) or ([CHOOSE_TEXT] if message.buttons else [])
+    chunks = split_text(message_text(message), TEXT_LIMIT, utf16_units) or (
+        [CHOOSE_TEXT] if message.buttons else []
+    )
     calls: list[dict[str, Any]] = [
         {"text": chunk, "link_preview_options": LinkPreviewOptions(is_disabled=True)} for chunk in chunks
     ]
@@ -161,13 +139,24 @@ def render(message: OutgoingMessage, callbacks: CallbackPayloads) -> list[dict[s
     return calls
 
 
+class Unsent(Exception):
+    """Telegram refused or did not answer; ``unsent`` are the texts from that call on."""
+
+    def __init__(self, error: Exception, unsent: list[str]) -> None:
+        super().__init__(repr(error))
+        self.unsent = unsent
+
+
 async def send_messages(
     bot: Bot, chat_id: int, messages: list[OutgoingMessage], callbacks: CallbackPayloads
 ) -> None:
-    """Send the conversation's replies to one chat, in order."""
-    for message in messages:
-        for call in render(message, callbacks):
+    """Send the conversation's replies to one chat, in order; :class:`Unsent` on the first failure."""
+    calls = [call for message in messages for call in render(message, callbacks)]
+    for index, call in enumerate(calls):
+        try:
             await bot.send_message(chat_id=chat_id, **call)
+        except TelegramError as exc:
+            raise Unsent(exc, [str(later["text"]) for later in calls[index:]]) from exc
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.message import OutgoingMessage
+from connectors.message import OutgoingMessage, split_text
 
 SIGNATURE_HEADER = "X-ZEvent-Signature"
 TEXT_MAX = 2000
@@ -88,7 +88,7 @@ def event_timestamp(body: bytes) -> str | None:
     """The body's ``timestamp`` field as Zalo signed it, or None if the body has none."""
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
         return None
     value = data.get("timestamp") if isinstance(data, dict) else None
     if isinstance(value, bool) or not isinstance(value, str | int):
@@ -136,23 +136,6 @@ def parse_event(data: Any) -> ZaloEvent:
     )
 
 
-def split_text(text: str, limit: int = TEXT_MAX) -> list[str]:
-    """Text in pieces of at most ``limit`` characters, cut at a line break or a space if possible."""
-    pieces: list[str] = []
-    text = text.strip()
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit + 1)
-        if cut < limit // 2:
-            cut = text.rfind(" ", 0, limit + 1)
-        if cut < limit // 2:
-            cut = limit
-        pieces.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    if text:
-        pieces.append(text)
-    return pieces
-
-
 def _title(title: str) -> str:
     title = " ".join(title.split())
     return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1].rstrip() + "…"
@@ -178,7 +161,7 @@ def _with_buttons(text: str, buttons: list[dict[str, Any]]) -> dict[str, Any]:
 
 def render(message: OutgoingMessage) -> list[dict[str, Any]]:
     """The ``message`` objects of the OA customer-service messages that show ``message``."""
-    texts = split_text(message.text)
+    texts = split_text(message.text, TEXT_MAX)
     actions = _actions(message)
     bodies: list[dict[str, Any]] = [{"text": text} for text in texts[:-1]]
     if actions:

@@ -2,8 +2,24 @@
 //   <script src="https://HOST/widget.js" data-title="Trợ lý Dịch vụ công" async></script>
 // Plain JavaScript (no build step, nothing from another site). The widget is a custom element
 // whose shadow root holds its markup and styles, so the page's CSS and ours never meet. The API
-// is found next to this script (HOST/api/chat, HOST/api/history). Everything a person or the bot
-// wrote is inserted with textContent or built with DOM APIs; nothing is ever parsed as HTML.
+// is found next to this script (HOST/api/session, HOST/api/chat, HOST/api/history). Everything a
+// person or the bot wrote is inserted with textContent or built with DOM APIs; nothing is ever
+// parsed as HTML.
+//
+// Attributes of the script tag:
+//   data-title="…"          the name in the panel's header (default "Trợ lý Dịch vụ công").
+//   data-kiosk              a shared screen (e.g. the kiosk at the centre); any value but "false"
+//                           turns it on. The conversation id is kept in sessionStorage (not
+//                           localStorage), sessions are created with {"kiosk": true}, and after
+//                           a while with no typing, click or key press in the widget the id is
+//                           ended on the server, the messages and the stored id are cleared and
+//                           the panel closes, so the next person sees nothing of the previous one.
+//   data-kiosk-idle="180"   with data-kiosk: seconds without activity before that reset
+//                           (default 180, i.e. 3 minutes).
+//
+// The conversation id (web:<uuid>) is always issued by the server (POST /api/session), kept with
+// the privacy notice and its time of last use, and dropped once unused for the server's
+// idle_hours; an id the server refuses (401) is replaced by a new one and the message re-sent.
 (function () {
   "use strict";
 
@@ -12,24 +28,40 @@
 
   var script = document.currentScript || document.querySelector('script[src*="widget.js"]');
   var SCRIPT_SRC = script && script.src ? script.src : location.href;
+  var API_SESSION = new URL("api/session", SCRIPT_SRC).href;
+  var API_END = new URL("api/session/end", SCRIPT_SRC).href;
   var API_CHAT = new URL("api/chat", SCRIPT_SRC).href;
   var API_HISTORY = new URL("api/history", SCRIPT_SRC).href;
   var TITLE = (script && script.getAttribute("data-title")) || "Trợ lý Dịch vụ công";
+  var KIOSK = !!script && script.hasAttribute("data-kiosk") &&
+    String(script.getAttribute("data-kiosk")).trim().toLowerCase() !== "false";
+  var KIOSK_IDLE_S = parseFloat(script ? script.getAttribute("data-kiosk-idle") : "");
+  var KIOSK_IDLE_MS = (isFinite(KIOSK_IDLE_S) && KIOSK_IDLE_S > 0 ? KIOSK_IDLE_S : 180) * 1000;
 
-  var KEY_SENDER = "dvc-widget-sender";
+  var KEY_SESSION = "dvc-widget-session"; // {sender, notice, idleHours, usedAt, activeAt}
+  var KEY_OLD_SENDER = "dvc-widget-sender"; // ids the browser made up before the server issued them
   var KEY_LARGE = "dvc-widget-large-text";
   var KEY_OPEN = "dvc-widget-open"; // sessionStorage: reopen after navigating within the portal
-  var SENDER_RE = /^web:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+  var SENDER_RE = /^web:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
   var URL_RE = /https?:\/\/[^\s<>"'`]+/g;
   var TRAILING = /[.,;:!?)\]}»”’]+$/;
   var TIMEOUT_MS = 45000;
+  var DEFAULT_IDLE_HOURS = 24;
 
   var TEXT = {
     launcher: "Hỏi trợ lý",
     close: "Đóng khung trò chuyện",
     largeText: "Chữ lớn",
     restart: "Bắt đầu lại",
-    notice: "Không gửi số căn cước, mật khẩu hay mã OTP vào cuộc trò chuyện.",
+    erase: "Xóa cuộc trò chuyện",
+    eraseQuestion: "Anh/chị muốn xóa toàn bộ cuộc trò chuyện này trên máy chủ của Trung tâm? " +
+      "Sau khi xóa, trợ lý không còn nhớ thủ tục hay bước anh/chị đang làm.",
+    eraseYes: "Xóa hết",
+    eraseNo: "Không xóa",
+    erasing: "Đang xóa cuộc trò chuyện…",
+    erased: "Đã xóa toàn bộ cuộc trò chuyện trước trên máy chủ của Trung tâm.",
+    eraseFailed: "Chưa xóa được cuộc trò chuyện. Anh/chị vui lòng thử lại sau ít phút.",
+    expired: "Cuộc trò chuyện trước đã hết hạn. Đã bắt đầu cuộc trò chuyện mới.",
     inputLabel: "Tin nhắn gửi trợ lý",
     placeholder: "Nhập câu hỏi của anh/chị…",
     send: "Gửi",
@@ -79,11 +111,19 @@
     ".close{width:44px;background:transparent;border:0;color:#fff;font-size:1.6em;line-height:1;",
     "border-radius:6px}",
     ".tools{display:flex;flex-wrap:wrap;gap:.4em;margin-top:.35em}",
-    ".tool{min-height:36px;padding:.2em .8em;border:1.5px solid #fff;border-radius:999px;",
+    ".tool{min-height:36px;padding:.2em .65em;border:1.5px solid #fff;border-radius:999px;",
     "background:transparent;color:#fff;font-size:.9em}",
     ".tool[aria-pressed=true]{background:#fff;color:#0b5cad;font-weight:700}",
-    ".notice{margin:0;padding:.4em .75em;background:#fff4d6;color:#3d2e00;font-size:.85em;flex:none;",
-    "border-bottom:1px solid #e3d5a8}",
+    ".confirm{flex:none;padding:.6em .75em;background:#fdecea;color:#5f1410;border-bottom:1px solid #d9a29c}",
+    ".confirm p{margin:0 0 .5em;font-size:.95em}",
+    ".actions{display:flex;flex-wrap:wrap;gap:.5em}",
+    ".danger{padding:0 1.1em;border:0;border-radius:8px;background:#a4161a;color:#fff;font-weight:600}",
+    ".danger:hover{background:#7f1114}",
+    ".plain{padding:0 1.1em;border:1.5px solid #5a6472;border-radius:8px;background:#fff;color:#1b1f23}",
+    ".notice{margin:0 0 .75em;padding:.55em .75em;background:#fff4d6;color:#3d2e00;font-size:.9em;",
+    "border:1px solid #c9a227;border-left:4px solid #8a6d00;border-radius:6px;white-space:normal}",
+    ".info{margin:.6em 0;padding:.3em .5em;border-top:1px solid #c4cbd3;border-bottom:1px solid #c4cbd3;",
+    "color:#3d4650;font-size:.9em;text-align:center}",
     ".log{position:relative;flex:1;overflow-y:auto;padding:.75em;background:#fff;overscroll-behavior:contain}",
     ".msg{margin:.5em 0;display:flex;flex-direction:column;align-items:flex-start}",
     ".msg.user{align-items:flex-end}",
@@ -120,7 +160,7 @@
     ".root.open .launcher{display:none}",
     ".launcher{right:12px;bottom:12px}",
     "}",
-    "@media (forced-colors:active){.bubble,.choice,.launcher,.panel{border:1px solid CanvasText}}",
+    "@media (forced-colors:active){.bubble,.choice,.launcher,.panel,.notice,.confirm{border:1px solid CanvasText}}",
   ].join("\n");
 
   // ---- small helpers -------------------------------------------------------------------------
@@ -139,17 +179,12 @@
     };
   }
   var local = storage("localStorage");
-  var session = storage("sessionStorage");
+  var tab = storage("sessionStorage");
+  // Where the conversation id (and, in kiosk mode, the large-text choice) is kept.
+  var idStore = KIOSK ? tab : local;
+  var prefStore = KIOSK ? tab : local;
 
-  function uuid() {
-    if (window.crypto && typeof crypto.randomUUID === "function") return crypto.randomUUID();
-    // Outside secure contexts randomUUID is missing; getRandomValues is not.
-    var b = crypto.getRandomValues(new Uint8Array(16));
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
-    return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join("-");
-  }
+  function now() { return Date.now(); }
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -243,21 +278,25 @@
       super();
       this.attachShadow({ mode: "open" });
       this.sender = null;
+      this.record = null; // what is stored with the id: {sender, notice, idleHours, usedAt, activeAt}
       this.started = false;
-      this.generation = 0; // bumped by "Bắt đầu lại": late replies of the old conversation are dropped
+      this.generation = 0; // bumped when a conversation ends here: its late replies are dropped
       this.queue = Promise.resolve();
-      this.pending = 0;
       this.voice = null;
       this.speaking = null;
+      this.idleTimer = null;
+      this.sayNotice = ""; // the new conversation's notice, announced with the first reply
     }
 
     connectedCallback() {
       if (this.root) return;
+      local.remove(KEY_OLD_SENDER);
       this.build();
-      this.setLarge(local.get(KEY_LARGE) === "1");
+      this.setLarge(prefStore.get(KEY_LARGE) === "1");
       this.watchVoices();
+      if (KIOSK) this.watchActivity();
       var wide = window.matchMedia && window.matchMedia("(min-width: 481px)").matches;
-      if (session.get(KEY_OPEN) === "1" && wide) this.open(false);
+      if (tab.get(KEY_OPEN) === "1" && wide) this.open(false);
     }
 
     build() {
@@ -279,6 +318,18 @@
       this.closeButton = el("button", { class: "close", type: "button", "aria-label": TEXT.close, text: "×" });
       this.largeButton = el("button", { class: "tool", type: "button", "aria-pressed": "false", text: TEXT.largeText });
       this.restartButton = el("button", { class: "tool", type: "button", text: TEXT.restart });
+      this.eraseButton = el("button", {
+        class: "tool", type: "button", "aria-expanded": "false", "aria-controls": "confirm", text: TEXT.erase,
+      });
+      this.confirmYes = el("button", { class: "danger", type: "button", text: TEXT.eraseYes });
+      this.confirmNo = el("button", { class: "plain", type: "button", text: TEXT.eraseNo });
+      // The erase confirmation, inside the panel (never window.confirm).
+      this.confirm = el("div", {
+        class: "confirm", id: "confirm", role: "group", "aria-labelledby": "confirm-text", hidden: true,
+      }, [
+        el("p", { id: "confirm-text", text: TEXT.eraseQuestion }),
+        el("div", { class: "actions" }, [this.confirmYes, this.confirmNo]),
+      ]);
       this.log = el("div", { class: "log", role: "log", "aria-live": "off", "aria-label": TEXT.log, tabindex: "0" });
       this.status = el("div", { class: "sr-only", role: "status", "aria-live": "polite", "aria-atomic": "true" });
       this.input = el("textarea", {
@@ -296,9 +347,9 @@
       }, [
         el("header", {}, [
           el("div", { class: "head" }, [el("h2", { id: "title", text: TITLE }), this.closeButton]),
-          el("div", { class: "tools" }, [this.largeButton, this.restartButton]),
+          el("div", { class: "tools" }, [this.largeButton, this.restartButton, this.eraseButton]),
         ]),
-        el("p", { class: "notice", text: TEXT.notice }),
+        this.confirm,
         this.log,
         this.status,
         this.form,
@@ -308,18 +359,22 @@
 
       var self = this;
       this.launcher.addEventListener("click", function () {
-        if (self.panel.hidden) self.open(true); else self.close();
+        if (self.panel.hidden) self.open(true); else self.close(true);
       });
-      this.closeButton.addEventListener("click", function () { self.close(); });
+      this.closeButton.addEventListener("click", function () { self.close(true); });
       this.largeButton.addEventListener("click", function () {
         self.setLarge(self.largeButton.getAttribute("aria-pressed") !== "true");
       });
       this.restartButton.addEventListener("click", function () { self.restart(); });
+      this.eraseButton.addEventListener("click", function () {
+        if (self.confirm.hidden) self.askErase(); else self.hideConfirm(true);
+      });
+      this.confirmNo.addEventListener("click", function () { self.hideConfirm(true); });
+      this.confirmYes.addEventListener("click", function () { self.erase(); });
       this.root.addEventListener("keydown", function (event) {
-        if (event.key === "Escape" && !self.panel.hidden) {
-          event.preventDefault();
-          self.close();
-        }
+        if (event.key !== "Escape" || self.panel.hidden) return;
+        event.preventDefault();
+        if (!self.confirm.hidden) self.hideConfirm(true); else self.close(true);
       });
       this.input.addEventListener("keydown", function (event) {
         if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
@@ -340,7 +395,7 @@
       this.panel.hidden = false;
       this.root.classList.add("open");
       this.launcher.setAttribute("aria-expanded", "true");
-      session.set(KEY_OPEN, "1");
+      tab.set(KEY_OPEN, "1");
       if (focus) this.input.focus();
       if (!this.started) {
         this.started = true;
@@ -348,19 +403,20 @@
       }
     }
 
-    close() {
+    close(focus) {
+      this.hideConfirm(false);
       this.panel.hidden = true;
       this.root.classList.remove("open");
       this.launcher.setAttribute("aria-expanded", "false");
-      session.remove(KEY_OPEN);
+      tab.remove(KEY_OPEN);
       this.stopSpeaking();
-      this.launcher.focus();
+      if (focus) this.launcher.focus();
     }
 
     setLarge(on) {
       this.root.classList.toggle("large", on);
       this.largeButton.setAttribute("aria-pressed", on ? "true" : "false");
-      if (on) local.set(KEY_LARGE, "1"); else local.remove(KEY_LARGE);
+      if (on) prefStore.set(KEY_LARGE, "1"); else prefStore.remove(KEY_LARGE);
     }
 
     fitInput() {
@@ -368,31 +424,174 @@
       this.input.style.height = this.input.scrollHeight + 2 + "px";
     }
 
+    // -- the conversation id: issued by the server, kept with its notice and time of last use --
+
+    stored() {
+      var raw = idStore.get(KEY_SESSION);
+      if (!raw) return null;
+      var data = null;
+      try { data = JSON.parse(raw); } catch (e) { data = null; }
+      if (!data || typeof data.sender !== "string" || !SENDER_RE.test(data.sender) ||
+          typeof data.usedAt !== "number") {
+        idStore.remove(KEY_SESSION);
+        return null;
+      }
+      return data;
+    }
+
+    // Still worth offering to the server: used within its idle_hours (a kiosk: active lately).
+    fresh(record) {
+      var hours = record.idleHours > 0 ? record.idleHours : DEFAULT_IDLE_HOURS;
+      if (now() - record.usedAt > hours * 3600 * 1000) return false;
+      return !KIOSK || now() - (record.activeAt || record.usedAt) <= KIOSK_IDLE_MS;
+    }
+
+    save() {
+      if (this.record) idStore.set(KEY_SESSION, JSON.stringify(this.record));
+    }
+
+    used() {
+      if (!this.record) return;
+      this.record.usedAt = this.record.activeAt = now();
+      this.save();
+    }
+
+    forget() {
+      this.sender = null;
+      this.record = null;
+      idStore.remove(KEY_SESSION);
+    }
+
+    // POST /api/session: a new id and the privacy notice, shown before ``before`` (or at the end).
+    async issue(generation, before) {
+      var result;
+      try {
+        result = await request(API_SESSION, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ kiosk: KIOSK }),
+        });
+      } catch (e) {
+        result = null;
+      }
+      if (generation !== this.generation) return false;
+      var data = result && result.ok ? result.data : null;
+      if (!data || typeof data.sender !== "string" || !SENDER_RE.test(data.sender)) {
+        this.showReplies([{ text: result ? detailOf(result.data) : TEXT.offline }], true);
+        return false;
+      }
+      var hours = Number(data.idle_hours);
+      this.record = {
+        sender: data.sender,
+        notice: typeof data.notice === "string" ? data.notice : "",
+        idleHours: hours > 0 ? hours : DEFAULT_IDLE_HOURS,
+        usedAt: now(),
+        activeAt: now(),
+      };
+      this.sender = data.sender;
+      this.save();
+      this.addNotice(this.record.notice, before);
+      this.sayNotice = this.record.notice;
+      if (KIOSK) this.armIdle();
+      return true;
+    }
+
+    // Ends an id on the server (a new start, the kiosk's reset); failures are of no consequence.
+    endOnServer(sender, erase) {
+      return request(API_END, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ sender: sender, erase: !!erase }),
+      }).catch(function () { return null; });
+    }
+
     // -- the conversation --
 
     begin() {
-      var stored = local.get(KEY_SENDER);
-      if (stored && SENDER_RE.test(stored)) {
-        this.sender = stored;
+      var record = this.stored();
+      if (record && this.fresh(record)) {
+        this.record = record;
+        this.sender = record.sender;
+        this.addNotice(record.notice);
         this.enqueue(this.loadHistory.bind(this));
-      } else {
-        this.newConversation();
+        return;
       }
+      if (record) {
+        // Unused too long: the server has forgotten it too, no need to ask.
+        this.forget();
+        if (KIOSK) this.endOnServer(record.sender, false);
+        else this.addInfo(TEXT.expired);
+      }
+      this.enqueue(this.post.bind(this, "/greet", null)); // a new id, then the greeting with the menu
     }
 
-    newConversation() {
-      this.sender = "web:" + uuid();
-      local.set(KEY_SENDER, this.sender);
-      this.enqueue(this.post.bind(this, "/greet")); // the bot's greeting with the main menu
+    // A new conversation in place of this one: the panel is emptied, late replies are dropped.
+    reset() {
+      var old = this.sender;
+      this.generation += 1;
+      this.stopSpeaking();
+      this.forget();
+      this.clearLog();
+      this.sayNotice = "";
+      return old;
     }
 
     restart() {
-      this.generation += 1;
-      this.stopSpeaking();
-      this.log.textContent = "";
+      this.hideConfirm(false);
+      var old = this.reset();
+      if (old) this.endOnServer(old, false);
       this.announce(TEXT.restarted);
-      this.newConversation();
+      this.enqueue(this.post.bind(this, "/greet", null));
       this.input.focus();
+    }
+
+    askErase() {
+      this.confirm.hidden = false;
+      this.eraseButton.setAttribute("aria-expanded", "true");
+      this.confirmNo.focus();
+    }
+
+    hideConfirm(focus) {
+      if (this.confirm.hidden) return;
+      this.confirm.hidden = true;
+      this.eraseButton.setAttribute("aria-expanded", "false");
+      if (focus) this.eraseButton.focus();
+    }
+
+    // "Xóa cuộc trò chuyện", confirmed: erase it on the server, then start afresh with a new id.
+    erase() {
+      this.hideConfirm(false);
+      this.input.focus();
+      var self = this;
+      // After what is already on its way, so nothing of the old conversation arrives later.
+      this.enqueue(async function () {
+        var old = self.sender;
+        var result = null;
+        if (old) {
+          self.typing(true, TEXT.erasing);
+          try {
+            result = await request(API_END, {
+              method: "POST",
+              headers: { "Content-Type": "application/json" },
+              body: JSON.stringify({ sender: old, erase: true }),
+            });
+          } catch (e) {
+            result = null;
+          }
+          self.typing(false);
+          if (self.sender !== old) return;
+          if (!result || (!result.ok && result.status !== 401)) {
+            return self.showReplies([{ text: result && result.status === 429 ? detailOf(result.data) :
+              TEXT.eraseFailed }], true);
+          }
+        }
+        self.reset();
+        var done = result && result.status === 401 ? TEXT.expired : TEXT.erased;
+        self.addInfo(done);
+        var issued = await self.issue(self.generation, null);
+        self.announce(issued ? done + " " + self.sayNotice : done);
+        self.sayNotice = "";
+      });
     }
 
     enqueue(task) {
@@ -412,12 +611,15 @@
     }
 
     send(text, shown) {
-      this.addUser(shown);
-      this.enqueue(this.post.bind(this, text));
+      var item = this.addUser(shown);
+      this.enqueue(this.post.bind(this, text, item));
     }
 
-    async post(text, generation) {
+    // One message to the bot. ``shown`` is the person's bubble for it (null for the silent /greet):
+    // a new conversation's notice goes before it. An id the server refuses is renewed once.
+    async post(text, shown, generation, renewed) {
       this.typing(true, TEXT.typing);
+      if (!this.sender && !(await this.issue(generation, shown))) return this.typing(false);
       var result;
       try {
         result = await request(API_CHAT, {
@@ -430,9 +632,22 @@
       }
       this.typing(false);
       if (generation !== this.generation) return;
+      if (result && result.status === 401 && !renewed) {
+        this.forget();
+        this.addInfo(TEXT.expired, shown);
+        this.announce(TEXT.expired);
+        return this.post(text, shown, generation, true);
+      }
       if (!result) return this.showReplies([{ text: TEXT.offline }], true);
       if (!result.ok) return this.showReplies([{ text: detailOf(result.data) }], true);
       var messages = result.data && Array.isArray(result.data.messages) ? result.data.messages : [];
+      if (result.data && result.data.ended === true) {
+        // Erased on the server (the person typed "Xóa cuộc trò chuyện" and confirmed): the id is
+        // gone; only the confirmation stays, and the next message gets a new id.
+        this.reset();
+        return this.showReplies(messages.length ? messages : [{ text: TEXT.erased }], false);
+      }
+      this.used();
       this.showReplies(messages.length ? messages : [{ text: TEXT.noReply }], false);
     }
 
@@ -446,12 +661,20 @@
       }
       this.typing(false);
       if (generation !== this.generation) return;
-      if (result && result.status === 403) return this.newConversation();
+      if (result && (result.status === 401 || result.status === 403)) {
+        // Expired or unknown to the server: a new conversation, said in one line.
+        this.forget();
+        this.clearLog();
+        if (!KIOSK) this.addInfo(TEXT.expired);
+        this.announce(TEXT.expired);
+        return this.post("/greet", null, generation);
+      }
       if (!result || !result.ok || !result.data || !Array.isArray(result.data.messages)) {
         return this.showReplies([{ text: TEXT.historyFailed }], true);
       }
+      this.used();
       var past = result.data.messages;
-      if (!past.length) return this.post("/greet", generation);
+      if (!past.length) return this.post("/greet", null, generation);
       var self = this;
       past.forEach(function (entry) {
         if (entry.role === "user") self.addUser(entry.text || "");
@@ -461,13 +684,87 @@
       this.announce(TEXT.restored);
     }
 
+    // -- kiosk mode: forget everything after a while without activity --
+
+    watchActivity() {
+      var self = this;
+      var active = function () { self.active(); };
+      ["keydown", "input", "pointerdown", "touchstart", "wheel"].forEach(function (name) {
+        self.root.addEventListener(name, active, { passive: true });
+      });
+      var record = this.stored();
+      if (!record) return;
+      if (this.fresh(record)) {
+        this.armIdle(KIOSK_IDLE_MS - (now() - (record.activeAt || record.usedAt)));
+      } else {
+        // Left idle before this page was (re)loaded: end it now, before anyone opens the panel.
+        this.forget();
+        this.endOnServer(record.sender, false);
+      }
+    }
+
+    active() {
+      this.armIdle();
+      if (this.record && now() - (this.record.activeAt || 0) > 1000) {
+        this.record.activeAt = now();
+        this.save();
+      }
+    }
+
+    armIdle(ms) {
+      if (!KIOSK) return;
+      if (this.idleTimer) clearTimeout(this.idleTimer);
+      this.idleTimer = setTimeout(this.idle.bind(this), Math.max(0, ms == null ? KIOSK_IDLE_MS : ms));
+    }
+
+    idle() {
+      this.idleTimer = null;
+      var old = this.sender || (this.stored() || {}).sender;
+      var hadFocus = this.shadowRoot.activeElement != null;
+      if (!old && this.panel.hidden && !this.log.firstChild) return;
+      this.hideConfirm(false);
+      this.reset();
+      if (old) this.endOnServer(old, false);
+      this.started = false;
+      this.input.value = "";
+      this.fitInput();
+      this.status.textContent = "";
+      this.setLarge(false);
+      if (!this.panel.hidden) this.close(hadFocus);
+      tab.remove(KEY_OPEN);
+    }
+
     // -- rendering --
+
+    clearLog() {
+      this.log.textContent = "";
+      this.typingItem = null;
+    }
+
+    // The privacy notice: a note at the top of the conversation, not a message of the bot.
+    addNotice(text, before) {
+      if (!text) return;
+      this.insert(el("p", { class: "notice", role: "note", text: text }), before);
+    }
+
+    // One line about the conversation itself (it expired, it was erased).
+    addInfo(text, before) {
+      this.insert(el("p", { class: "info", text: text }), before);
+    }
+
+    insert(node, before) {
+      if (before && before.parentNode === this.log) this.log.insertBefore(node, before);
+      else if (this.typingItem && this.typingItem.parentNode === this.log) this.log.insertBefore(node, this.typingItem);
+      else this.log.appendChild(node);
+    }
 
     addUser(text) {
       var bubble = el("div", { class: "bubble" }, [el("span", { class: "sr-only", text: TEXT.you })]);
       appendText(bubble, text);
-      this.log.appendChild(el("div", { class: "msg user" }, [bubble]));
+      var item = el("div", { class: "msg user" }, [bubble]);
+      this.log.appendChild(item);
       this.log.scrollTop = this.log.scrollHeight;
+      return item;
     }
 
     addBot(message, isError) {
@@ -521,7 +818,10 @@
       });
       // Show the start of the reply: long answers are read from their first line.
       if (first) this.log.scrollTop = Math.max(0, first.offsetTop - 8);
-      this.announce(TEXT.bot + said.join(". "));
+      var notice = this.sayNotice;
+      this.sayNotice = "";
+      this.announce((notice ? notice + " " : "") + TEXT.bot + said.join(". "));
+      if (KIOSK) this.armIdle(); // reading the reply counts as activity
     }
 
     typing(on, label) {

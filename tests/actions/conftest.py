@@ -67,6 +67,7 @@ class Conversation:
         self.sender = sender
         self.slots: dict = {}
         self.events: list[dict] = []
+        self.last_message_at: float | None = None  # the timestamp of the person's last message
         self.actions = {action.name(): action for action in build_actions(services)}
 
     async def run(
@@ -77,7 +78,7 @@ class Conversation:
             self.sender,
             dict(self.slots),
             {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": entity_list},
-            [{"event": "user", "text": text, "input_channel": "rest"}],
+            [{"event": "user", "text": text, "input_channel": "rest", "timestamp": self.last_message_at}],
             False,
             None,
             {},
@@ -101,8 +102,10 @@ class Conversation:
 def conversation(services, knowledge, tmp_path):
     from dataclasses import replace
 
+    from app.database import Database
     from app.ratings import RatingStore
 
-    ratings = RatingStore(f"sqlite:///{tmp_path / 'app.db'}")
+    database = Database(f"sqlite:///{tmp_path / 'app.db'}", secret="test-key")
+    ratings = RatingStore(database)
     yield Conversation(replace(services, knowledge=knowledge, ratings=ratings))
-    ratings.close()
+    database.close()

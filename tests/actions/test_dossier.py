@@ -45,3 +45,30 @@ async def test_status_from_the_province_service(conversation, province):  # noqa
             assert "đang gián đoạn" in text and "tra-cuu-ho-so" in text
     finally:
         await client.aclose()
+
+
+async def test_lookups_are_limited_per_person(conversation, province):  # noqa: F811
+    """The app's per-person limit on dossier lookups (DOSSIER_RATE_LIMIT per 10 minutes) holds."""
+    from app.limits import Limits
+    from app.settings import Settings
+
+    limits = Limits(Settings(_env_file=None, dossier_rate_limit=2))
+    client = DossierStatusClient(province.url, timeout=TIMEOUT)
+    conversation.services = replace(
+        conversation.services, dossier_status=client, dossier_allowed=limits.dossier
+    )
+    conversation.actions["action_dossier_status"]._services = conversation.services
+    try:
+        for _ in range(2):
+            text, _ = await ask(conversation, KNOWN)
+            assert text.startswith(f"Hồ sơ {KNOWN}: Đang xử lý.")
+        text, messages = await ask(conversation, KNOWN)
+        assert "tra cứu nhiều lần" in text and "Đang xử lý" not in text
+        assert messages[-1]["custom"]["links"][0]["url"].endswith("tra-cuu-ho-so"), (
+            "the portal is still there"
+        )
+        conversation.sender = "web:someone-else"
+        text, _ = await ask(conversation, KNOWN)
+        assert text.startswith(f"Hồ sơ {KNOWN}: Đang xử lý."), "another person is not affected"
+    finally:
+        await client.aclose()

@@ -138,16 +138,34 @@ async def test_rating_and_comment_are_stored_with_procedure_channel_and_help(con
     ("text", "score"), [("rất hài lòng", 5), ("rat khong hai long", 1), ("binh thuong", 3)]
 )
 async def test_typed_ratings(conversation, text, score):
+    conversation.slots["guide_stage"] = RATING
     await conversation.run("action_store_rating", text, "rate")
     [row] = conversation.services.ratings.all()
     assert row.score == score
 
 
 async def test_unreadable_rating_is_asked_again(conversation):
+    conversation.slots["guide_stage"] = RATING
     messages = await conversation.run("action_store_rating", "hmm", "rate")
     assert conversation.services.ratings.all() == []
     assert any(event.get("event") == "followup" for event in conversation.events)
     assert len(conversation.payloads(messages)) == 5
+
+
+async def test_a_rating_nobody_asked_for_is_not_stored(conversation):
+    """A new sender posting /rate{"rating": 5}: refused politely, nothing stored, no comment form."""
+    messages = await conversation.run("action_store_rating", '/rate{"rating": 5}', "rate", {"rating": 5})
+    assert conversation.services.ratings.all() == []
+    assert {"event": "followup", "name": "action_listen", "timestamp": None} in conversation.events
+    assert "/start_guide" in conversation.payloads(messages)
+
+
+async def test_one_rating_per_ask(conversation):
+    await walk_to_first_step(conversation)
+    conversation.slots["guide_stage"] = RATING
+    await conversation.run("action_store_rating", '/rate{"rating": 4}', "rate", {"rating": 4})
+    await conversation.run("action_store_rating", '/rate{"rating": 1}', "rate", {"rating": 1})
+    assert [row.score for row in conversation.services.ratings.all()] == [4]
 
 
 async def test_no_vneid_account_walks_that_guide_first_then_returns(conversation, knowledge):
@@ -215,6 +233,19 @@ async def test_session_restart_offers_to_resume_at_the_step(conversation):
     messages = await conversation.run("action_guide_answer", "có", "affirm")
     assert conversation.slots["guide_step"] == 2
     assert "Bước 2/" in conversation.text(messages)
+
+
+async def test_slots_older_than_the_retention_window_do_not_carry_over(conversation):
+    import time
+
+    await walk_to_first_step(conversation)  # the services' retention window is 90 days
+    conversation.last_message_at = time.time() - 91 * 86400
+    messages = await conversation.run("action_session_start")
+    assert messages == []
+    assert [event["event"] for event in conversation.events] == ["session_started", "action"]
+    conversation.last_message_at = time.time() - 89 * 86400
+    messages = await conversation.run("action_session_start")
+    assert "Lần trước anh/chị đang làm thủ tục" in conversation.text(messages)
 
 
 async def test_declining_to_resume_clears_the_guide(conversation):

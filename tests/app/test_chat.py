@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
-
-
-def new_sender() -> str:
-    return f"web:{uuid.uuid4()}"
 
 
 def chat(api, sender: str, text: str) -> list[dict]:
@@ -47,13 +41,13 @@ def last_intent(rasa_api, token: str, sender: str) -> str:
         ("hom nay thoi tiet the nao", "out_of_scope"),
     ],
 )
-def test_messages_with_and_without_diacritics_are_understood(api, rasa_api, token, text, intent):
+def test_messages_with_and_without_diacritics_are_understood(api, rasa_api, token, text, intent, new_sender):
     sender = new_sender()
     chat(api, sender, text)
     assert last_intent(rasa_api, token, sender) == intent
 
 
-def test_sender_is_the_rasa_conversation_id(api, rasa_api, token):
+def test_sender_is_the_rasa_conversation_id(api, rasa_api, token, new_sender):
     sender = new_sender()
     chat(api, sender, "xin chào")
     events = tracker(rasa_api, token, sender)["events"]
@@ -61,13 +55,13 @@ def test_sender_is_the_rasa_conversation_id(api, rasa_api, token):
     assert [e["text"] for e in events if e["event"] == "user"] == ["xin chào"]
 
 
-def test_greeting_offers_buttons(api):
+def test_greeting_offers_buttons(api, new_sender):
     [message, *_] = chat(api, new_sender(), "chào bạn")
     assert "Xin chào" in message["text"]
     assert {"title": "Gặp cán bộ hỗ trợ", "payload": "/request_human"} in message["buttons"]
 
 
-def test_asking_for_a_person_gives_the_centre_contact(api, stack):
+def test_asking_for_a_person_gives_the_centre_contact(api, stack, new_sender):
     messages = chat(api, new_sender(), "tôi muốn nói chuyện với người thật")
     text = "\n".join(m["text"] for m in messages)
     assert stack.settings.centre_hotline in text
@@ -75,14 +69,14 @@ def test_asking_for_a_person_gives_the_centre_contact(api, stack):
     assert any(link["url"] == stack.settings.portal_url for m in messages for link in m["links"])
 
 
-def test_button_payload_round_trip(api, rasa_api, token):
+def test_button_payload_round_trip(api, rasa_api, token, new_sender):
     sender = new_sender()
     [greeting, *_] = chat(api, sender, "xin chao")
     chat(api, sender, greeting["buttons"][-1]["payload"])
     assert last_intent(rasa_api, token, sender) == "request_human"
 
 
-def test_nfd_text_reaches_rasa_as_nfc(api, rasa_api, token):
+def test_nfd_text_reaches_rasa_as_nfc(api, rasa_api, token, new_sender):
     import unicodedata
 
     sender = new_sender()

@@ -7,8 +7,6 @@ its resumption rest on.
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 pytestmark = pytest.mark.rasa
@@ -17,7 +15,9 @@ pytestmark = pytest.mark.rasa
 class Citizen:
     def __init__(self, api, rasa_api, token) -> None:
         self.api, self.rasa_api, self.token = api, rasa_api, token
-        self.sender = f"web:{uuid.uuid4()}"
+        response = api.post("/api/session")
+        assert response.status_code == 201, response.text
+        self.sender = response.json()["sender"]
 
     def say(self, text: str) -> list[dict]:
         response = self.api.post("/api/chat", json={"sender": self.sender, "text": text})

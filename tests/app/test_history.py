@@ -1,4 +1,8 @@
-"""GET /api/history, the widget API's CORS and the web channel's rate limit (no browser)."""
+"""GET /api/history, the widget API's CORS and the web channel's rate limit (no browser).
+
+Every web conversation id is issued by the server (POST /api/session): history of an id it never
+issued, or ended, is refused (401), another channel's id is never served (403).
+"""
 
 from __future__ import annotations
 
@@ -8,17 +12,14 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from app import texts
 from app.main import create_app
 from app.runner import free_port
 from app.settings import Settings
-from app.widget import history_from_events
-from connectors.ratelimit import RATE_LIMITED_TEXT
+from app.web import history_from_events
 
 PORTAL = "https://dichvucong.binhan.gov.vn"
-
-
-def new_sender() -> str:
-    return f"web:{uuid.uuid4()}"
+WEB_API = ["/api/session", "/api/session/end", "/api/chat", "/api/history"]
 
 
 # --- the tracker events as the person saw them (pure function) ------------------------------
@@ -87,29 +88,59 @@ def test_history_button_titles_from_earlier_turns_and_the_limit():
         ({"sender": ""}, 422),
         ({"sender": "web:<script>"}, 422),
         ({"sender": "web:" + "a" * 200}, 422),
-        ({"sender": "tg:123456789"}, 403),  # guessable ids of other channels are never served
-        ({"sender": "zalo:8412345"}, 403),
-        ({"sender": "web:1"}, 403),
-        ({"sender": "web:" + str(uuid.uuid4()).upper()}, 403),
+        ({"sender": "tg:123"}, 403),  # guessable ids of other channels are never served
+        ({"sender": "tg:123456789"}, 403),
+        ({"sender": "zalo:1"}, 403),
+        ({"sender": "web:1"}, 401),  # a web id this server never issued
+        ({"sender": f"web:{uuid.uuid4()}"}, 401),
+        ({"sender": "web:" + str(uuid.uuid4()).upper()}, 401),
     ],
 )
-def test_history_refuses_bad_and_foreign_senders(api, query, status):
+def test_history_refuses_bad_foreign_and_unknown_senders(api, query, status):
     response = api.get("/api/history", params=query)
     assert response.status_code == status, response.text
     detail = response.json()["detail"]
     assert isinstance(detail, str) and detail  # a sentence, in Vietnamese
     if status == 403:
-        assert "web" in detail
+        assert detail == texts.SESSION_FOREIGN
+    if status == 401:
+        assert detail == texts.SESSION_INVALID
 
 
-def test_history_of_a_new_conversation_is_empty(api):
+def test_a_session_is_issued_with_the_privacy_notice(api, stack):
+    response = api.post("/api/session")
+    assert response.status_code == 201, response.text
+    data = response.json()
+    assert data["sender"].startswith("web:")
+    assert data["notice"] == texts.privacy_notice(stack.settings.data_retention_days)
+    assert data["idle_hours"] == stack.settings.web_session_hours
+    assert api.post("/api/session", json={"kiosk": True}).status_code == 201
+    assert api.post("/api/session", json={"kiosk": True}).json()["sender"] != data["sender"]
+
+
+def test_history_of_a_new_conversation_is_empty(api, new_sender):
     sender = new_sender()
     response = api.get("/api/history", params={"sender": sender})
     assert response.status_code == 200, response.text
     assert response.json() == {"sender": sender, "messages": []}
 
 
-def test_history_round_trip_through_rasa(api, stack):
+def test_an_ended_id_is_refused(api, new_sender):
+    sender = new_sender()
+    assert api.post("/api/chat", json={"sender": sender, "text": "xin chào"}).status_code == 200
+    ended = api.post("/api/session/end", json={"sender": sender, "erase": False})
+    assert ended.status_code == 200, ended.text
+    assert ended.json() == {"ended": True, "erased": False}
+    for response in (
+        api.get("/api/history", params={"sender": sender}),
+        api.post("/api/chat", json={"sender": sender, "text": "xin chào"}),
+        api.post("/api/session/end", json={"sender": sender, "erase": True}),
+    ):
+        assert response.status_code == 401, response.text
+        assert response.json()["detail"] == texts.SESSION_INVALID
+
+
+def test_history_round_trip_through_rasa(api, stack, new_sender):
     sender = new_sender()
     for text in ("/greet", "xin chào", "/request_human"):
         assert api.post("/api/chat", json={"sender": sender, "text": text}).status_code == 200
@@ -124,7 +155,7 @@ def test_history_round_trip_through_rasa(api, stack):
     assert any(link["url"] == stack.settings.portal_url for m in after for link in m["links"])
 
 
-def test_local_stack_allows_any_origin(api):
+def test_local_stack_allows_any_origin(api, new_sender):
     response = api.get("/api/history", params={"sender": new_sender()}, headers={"Origin": PORTAL})
     assert response.headers.get("access-control-allow-origin") == "*"
 
@@ -133,18 +164,26 @@ def test_local_stack_allows_any_origin(api):
 
 
 @pytest.fixture
-def configured(stack) -> Iterator[TestClient]:
-    """An app allowing one portal origin and 3 web messages a minute, on the running Rasa."""
+def configured(stack, tmp_path) -> Iterator[TestClient]:
+    """An app allowing two portal origins and 3 web messages a minute per person, on the running Rasa."""
     settings = Settings(
         _env_file=None,
+        var_dir=tmp_path,
         app_port=free_port(),
         rasa_port=stack.settings.rasa_port,
         rasa_auth_token=stack.settings.rasa_auth_token,
+        app_secret_key="k" * 40,
         cors_origins=f"{PORTAL}/, https://motcua.binhan.gov.vn",
         channel_rate_limit=3,
     )
     with TestClient(create_app(settings, open_knowledge_base=False)) as client:
         yield client
+
+
+def issue(client: TestClient) -> str:
+    response = client.post("/api/session")
+    assert response.status_code == 201, response.text
+    return response.json()["sender"]
 
 
 def preflight(client: TestClient, path: str, origin: str, method: str = "POST"):
@@ -158,21 +197,31 @@ def preflight(client: TestClient, path: str, origin: str, method: str = "POST"):
     )
 
 
-@pytest.mark.parametrize("path", ["/api/chat", "/api/history"])
+@pytest.mark.parametrize("path", WEB_API)
 def test_cors_preflight_allows_only_configured_origins(configured, path):
-    allowed = preflight(configured, path, PORTAL)
+    method = "GET" if path == "/api/history" else "POST"
+    allowed = preflight(configured, path, PORTAL, method)
     assert allowed.status_code == 200
     assert allowed.headers["access-control-allow-origin"] == PORTAL
+    assert method in allowed.headers["access-control-allow-methods"]
     assert "content-type" in allowed.headers["access-control-allow-headers"].lower()
     assert "access-control-allow-credentials" not in allowed.headers
 
-    refused = preflight(configured, path, "https://evil.example")
+    refused = preflight(configured, path, "https://evil.example", method)
     assert refused.status_code == 400
     assert "access-control-allow-origin" not in refused.headers
 
 
+def test_cors_preflight_is_refused_outside_the_widget_api(configured):
+    for path in ("/api/search", "/health", "/telegram/webhook"):
+        assert "access-control-allow-origin" not in preflight(configured, path, PORTAL).headers
+
+
 def test_cors_headers_on_real_requests(configured):
-    sender = new_sender()
+    issued = configured.post("/api/session", json={}, headers={"Origin": PORTAL})
+    assert issued.status_code == 201
+    assert issued.headers["access-control-allow-origin"] == PORTAL
+    sender = issued.json()["sender"]
     allowed = configured.post(
         "/api/chat", json={"sender": sender, "text": "xin chào"}, headers={"Origin": PORTAL}
     )
@@ -189,17 +238,22 @@ def test_cors_headers_on_real_requests(configured):
         "/api/history", params={"sender": sender}, headers={"Origin": "https://evil.example"}
     )
     assert "access-control-allow-origin" not in other.headers
+    ended = configured.post(
+        "/api/session/end", json={"sender": sender, "erase": False}, headers={"Origin": PORTAL}
+    )
+    assert ended.status_code == 200
+    assert ended.headers["access-control-allow-origin"] == PORTAL
     # Routes outside the widget API are not opened to other origins at all.
     assert "access-control-allow-origin" not in configured.get("/health", headers={"Origin": PORTAL}).headers
 
 
 def test_web_senders_are_rate_limited_politely(configured):
-    sender, other = new_sender(), new_sender()
+    sender, other = issue(configured), issue(configured)
     for _ in range(3):
         assert configured.post("/api/chat", json={"sender": sender, "text": "xin chào"}).status_code == 200
     limited = configured.post("/api/chat", json={"sender": sender, "text": "xin chào"})
     assert limited.status_code == 429
-    assert limited.json() == {"detail": RATE_LIMITED_TEXT}
+    assert limited.json() == {"detail": texts.TOO_FAST}
     assert limited.headers["retry-after"] == "60"
     # Other people are not affected, and the limited message never reached Rasa.
     assert configured.post("/api/chat", json={"sender": other, "text": "xin chào"}).status_code == 200
@@ -207,14 +261,9 @@ def test_web_senders_are_rate_limited_politely(configured):
     assert [m["text"] for m in history if m["role"] == "user"] == ["xin chào"] * 3
 
 
-def test_rate_limit_is_for_the_web_channel_only(configured):
-    sender = f"api-{uuid.uuid4()}"
-    for _ in range(4):
-        assert configured.post("/api/chat", json={"sender": sender, "text": "xin chào"}).status_code == 200
-
-
 def test_production_refuses_any_origin():
+    secrets = {"rasa_auth_token": "x" * 32, "app_secret_key": "k" * 40}
     with pytest.raises(ValueError, match="CORS_ORIGINS"):
-        Settings(_env_file=None, app_env="production", rasa_auth_token="x" * 32, cors_origins="*")
-    settings = Settings(_env_file=None, app_env="production", rasa_auth_token="x" * 32, cors_origins=PORTAL)
+        Settings(_env_file=None, app_env="production", cors_origins="*", **secrets)
+    settings = Settings(_env_file=None, app_env="production", cors_origins=PORTAL, **secrets)
     assert settings.allowed_origins == [PORTAL]

@@ -40,15 +40,15 @@ def test_health_reports_the_knowledge_base(api):
     assert api.get("/health").json()["knowledge"] == "ok"
 
 
-def test_a_question_in_the_chat_is_answered_from_the_knowledge_base(api):
-    response = api.post("/api/chat", json={"sender": "web:kb-chat-test", "text": "lam ks online nhu the nao"})
+def test_a_question_in_the_chat_is_answered_from_the_knowledge_base(api, new_sender):
+    response = api.post("/api/chat", json={"sender": new_sender(), "text": "lam ks online nhu the nao"})
     [message, *_] = response.json()["messages"]
     assert "Nguồn: https://" in message["text"]
     assert "Hướng dẫn nộp trực tuyến" in [b["title"] for b in message["buttons"]]
 
 
-def test_the_walkthrough_button_starts_the_guide(api):
-    sender = "web:kb-walkthrough-test"
+def test_the_walkthrough_button_starts_the_guide(api, new_sender):
+    sender = new_sender()
     [answer, *_] = api.post("/api/chat", json={"sender": sender, "text": "dk tam tru can giay to gi"}).json()[
         "messages"
     ]

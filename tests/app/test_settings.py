@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from app.runner import ensure_auth_token, settings_env
+from app.runner import ensure_secrets, settings_env
 from app.settings import Settings
 
 
@@ -20,6 +20,7 @@ def test_production_accepts_a_real_token():
         _env_file=None,
         app_env="production",
         rasa_auth_token="x" * 40,
+        app_secret_key="k" * 40,
         cors_origins="https://dichvucong.tinh.gov.vn",
     )
     assert settings.rasa_url == f"http://127.0.0.1:{settings.rasa_port}"
@@ -31,9 +32,21 @@ def test_production_refuses_a_telegram_webhook_without_a_secret():
             _env_file=None,
             app_env="production",
             rasa_auth_token="x" * 40,
+            app_secret_key="k" * 40,
             cors_origins="https://dichvucong.tinh.gov.vn",
             telegram_bot_token="123456:ABC",
         )
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "chatbot.tinh.gov.vn"])  # noqa: S104
+def test_a_host_other_machines_reach_applies_the_production_rules(host):
+    with pytest.raises(ValidationError, match=f"APP_HOST={host} is reachable"):
+        Settings(_env_file=None, app_host=host, rasa_auth_token="x" * 40, app_secret_key="k" * 40)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1", "localhost"])
+def test_loopback_hosts_are_local_use(host):
+    assert not Settings(_env_file=None, app_host=host).production
 
 
 def test_local_use_has_working_defaults(tmp_path):
@@ -54,9 +67,9 @@ def test_token_is_generated_once_into_env_file(tmp_path, monkeypatch):
     monkeypatch.delenv("RASA_AUTH_TOKEN", raising=False)
     env = tmp_path / ".env"
     env.write_text("APP_PORT=8001\n", encoding="utf-8")
-    ensure_auth_token(env)
+    ensure_secrets(env)
     first = env.read_text(encoding="utf-8")
-    ensure_auth_token(env)
+    ensure_secrets(env)
     assert env.read_text(encoding="utf-8") == first
     [line] = [line for line in first.splitlines() if line.startswith("RASA_AUTH_TOKEN=")]
     assert len(line.split("=", 1)[1]) >= 32

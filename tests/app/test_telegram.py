@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from app import texts
 from app.main import create_app
 from app.runner import free_port
 from app.settings import Settings
-from app.telegram import EXPIRED_TEXT, SECRET_HEADER, TEXT_ONLY_TEXT
-from connectors.ratelimit import RATE_LIMITED_TEXT
+from app.telegram import SECRET_HEADER
 from tests.connectors.test_telegram import TOKEN, FakeBotApi, keyboard
 
 SECRET = "webhook-secret-for-tests-0123456789"
@@ -71,6 +71,16 @@ def button_press(chat_id: int, sent: dict[str, Any], data: str) -> dict[str, Any
 
 def new_chat() -> int:
     return next(_ids)
+
+
+NOTICE = texts.privacy_notice(90)
+
+
+def replies(fake: FakeBotApi, count: int, chat: int) -> list[dict[str, Any]]:
+    """The bot's first ``count`` replies to a new ``chat``, after the privacy notice it gets first."""
+    calls = fake.wait_for(count + 1, chat_id=chat)
+    assert calls[0]["text"] == NOTICE, "a new person reads the privacy notice before anything else"
+    return calls[1 : count + 1]
 
 
 @pytest.fixture
@@ -138,9 +148,9 @@ def test_a_wrong_or_missing_secret_is_refused_and_nothing_processed(webhook, fak
     assert client.app.state.telegram.application.update_queue.qsize() == 0
     # A valid update afterwards is answered; the refused one never is.
     webhook(message(accepted, " "))
-    fake_api.wait_for(1, chat_id=accepted)
+    replies(fake_api, 1, accepted)
     assert fake_api.sent(chat_id=refused) == []
-    assert [p["chat_id"] for p in fake_api.sent("sendMessage")] == [accepted]
+    assert {p["chat_id"] for p in fake_api.sent("sendMessage")} == {accepted}
 
 
 def test_a_body_that_is_not_an_update_is_a_400(webhook):
@@ -152,29 +162,29 @@ def test_a_body_that_is_not_an_update_is_a_400(webhook):
 def test_empty_and_oversize_text_get_the_bad_input_replies(webhook, fake_api):
     chat = new_chat()
     webhook(message(chat, "\u200b "))
-    fake_api.wait_for(1, chat_id=chat)
+    replies(fake_api, 1, chat)
     webhook(message(chat, "a" * 2001))
-    [empty, long] = fake_api.wait_for(2, chat_id=chat)
+    [empty, long] = replies(fake_api, 2, chat)
     assert "trống" in empty["text"]
     assert "2000 ký tự" in long["text"]
-    assert not fake_api.sent("sendChatAction"), "bad input never reaches the conversation"
 
 
 def test_rate_limit_gets_one_polite_reply_per_minute(webhook, fake_api):
     chat, other = new_chat(), new_chat()
     for _ in range(8):  # the limit is 5 a minute
         webhook(message(chat, "a" * 2001))
-    replies = fake_api.wait_for(6, chat_id=chat)
+    replies(fake_api, 6, chat)
     webhook(message(other, " "))
-    fake_api.wait_for(1, chat_id=other)  # every update before this one has been handled
-    replies = fake_api.sent(chat_id=chat)
-    assert [r["text"] == RATE_LIMITED_TEXT for r in replies] == [False] * 5 + [True]
-    press = button_press(chat, replies[0], "p:/menu")
+    replies(fake_api, 1, other)  # every update before this one has been handled
+    sent = fake_api.sent(chat_id=chat)[1:]
+    assert [r["text"] == texts.TOO_FAST for r in sent] == [False] * 5 + [True]
+    press = button_press(chat, sent[0], "p:/menu")
     webhook(press)
     [answer] = fake_api.wait_for(1, "answerCallbackQuery")
-    assert answer["callback_query_id"] == press["callback_query"]["id"]
-    assert answer["text"] == RATE_LIMITED_TEXT, "a button over the limit: the spinner stops with the note"
-    assert len(fake_api.sent(chat_id=chat)) == 6
+    assert answer["callback_query_id"] == press["callback_query"]["id"], "the spinner stops"
+    webhook(message(other, " "))
+    replies(fake_api, 2, other)
+    assert len(fake_api.sent(chat_id=chat)) == 7, "over the limit, the note comes once a minute"
 
 
 def test_a_photo_or_sticker_gets_the_text_only_note_with_the_menu(webhook, fake_api):
@@ -191,8 +201,8 @@ def test_a_photo_or_sticker_gets_the_text_only_note_with_the_menu(webhook, fake_
         "is_video": False,
     }
     webhook(message(chat, sticker=sticker))
-    for reply in fake_api.wait_for(2, chat_id=chat):
-        assert reply["text"] == TEXT_ONLY_TEXT
+    for reply in replies(fake_api, 2, chat):
+        assert reply["text"] == texts.TEXT_ONLY
         assert [data for _, data in keyboard(reply)] == [
             "p:/start_guide",
             "p:/check_dossier",
@@ -209,7 +219,7 @@ def test_groups_and_edited_messages_are_ignored(webhook, fake_api):
     edited["edited_message"] = edited.pop("message")
     webhook(edited)
     webhook(message(chat, " "))
-    [reply] = fake_api.wait_for(1, chat_id=chat)
+    [reply] = replies(fake_api, 1, chat)
     assert "trống" in reply["text"]
     assert fake_api.sent(chat_id=group) == []
 
@@ -219,15 +229,15 @@ def test_a_forgotten_button_without_title_gets_the_menu(webhook, fake_api):
     press = button_press(chat, {"text": "Cũ"}, "k:forgottenkey0000")
     webhook(press)
     fake_api.wait_for(1, "answerCallbackQuery")
-    [reply] = fake_api.wait_for(1, chat_id=chat)
-    assert reply["text"] == EXPIRED_TEXT
+    [reply] = replies(fake_api, 1, chat)
+    assert reply["text"] == texts.BUTTON_EXPIRED
     assert len(keyboard(reply)) == 3
 
 
 def test_rasa_unreachable_gets_the_polite_unavailable_reply(webhook, fake_api):
     chat = new_chat()
     webhook(message(chat, "xin chào"))
-    [reply] = fake_api.wait_for(1, chat_id=chat)
+    [reply] = replies(fake_api, 1, chat)
     assert "gián đoạn" in reply["text"] and "1800 1096" in reply["text"]
     assert fake_api.sent("sendChatAction", chat_id=chat)[0]["action"] == "typing"
 
@@ -236,7 +246,7 @@ def test_polling_mode_answers_updates_from_get_updates(fake_api, tmp_path):
     chat = new_chat()
     fake_api.queue_update(message(chat, " "))
     with running(fake_api, tmp_path, telegram_mode="polling", telegram_webhook_secret="") as client:
-        [reply] = fake_api.wait_for(1, chat_id=chat)
+        [reply] = replies(fake_api, 1, chat)
         assert "trống" in reply["text"]
         assert fake_api.sent("deleteWebhook"), "polling replaces any webhook"
         assert fake_api.sent("getUpdates")[0]["allowed_updates"] == ["message", "callback_query"]
@@ -306,7 +316,7 @@ def user_texts(rasa_api, token: str, chat: int) -> list[str]:
 def test_start_greets_with_the_menu_as_an_inline_keyboard(dialogue, fake_api, rasa_api, token):
     chat = new_chat()
     dialogue(message(chat, "/start"))
-    [greeting] = fake_api.wait_for(1, chat_id=chat)
+    [greeting] = replies(fake_api, 1, chat)
     assert greeting["chat_id"] == chat
     assert greeting["text"].startswith("Xin chào")
     assert keyboard(greeting) == [
@@ -327,7 +337,7 @@ def test_button_round_trip_with_a_long_payload(dialogue, fake_api, rasa_api, tok
     dialogue(press)
     [answer] = fake_api.wait_for(1, "answerCallbackQuery")
     assert answer["callback_query_id"] == press["callback_query"]["id"]
-    [reply, *_] = fake_api.wait_for(1, chat_id=chat)
+    [reply, *_] = replies(fake_api, 1, chat)
     assert "VNeID" in reply["text"], "the guide started: first, the level-2 account"
     assert user_texts(rasa_api, token, chat) == [
         '/start_guide{"procedure":"cap-giay-chung-nhan-quyen-su-dung-dat"}'
@@ -348,5 +358,5 @@ def test_a_forgotten_key_falls_back_to_the_button_title(dialogue, fake_api, rasa
     }
     dialogue(button_press(chat, sent, sent["reply_markup"]["inline_keyboard"][0][0]["callback_data"]))
     fake_api.wait_for(1, "answerCallbackQuery")
-    assert fake_api.wait_for(1, chat_id=chat)
+    assert replies(fake_api, 1, chat)
     assert user_texts(rasa_api, token, chat) == [title]

@@ -1,48 +1,43 @@
 """The embeddable web widget: its files over HTTP, and in Debian's headless Chromium against the
-real stack (Rasa + app): conversation, history after a reload, safety, keyboard, phone layout."""
+real stack (Rasa + app): conversation, history after a reload, safety, keyboard, phone layout,
+server-issued ids (renewed when refused), the privacy notice and "Xóa cuộc trò chuyện"; and the
+plain chat page at /."""
 
 from __future__ import annotations
 
+import json
 import re
-import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
+
+from app import texts
+from tests.pages import needs_chromium, serve_pages
 
 ROOT = Path(__file__).resolve().parents[2]
 WIDGET_JS = ROOT / "app" / "static" / "widget.js"
+CHAT_JS = ROOT / "app" / "static" / "chat.js"
 SCREENSHOTS = ROOT / "var" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
 REPLY_TIMEOUT = 30_000  # ms; Rasa answers in well under a second once loaded
 expect.set_options(timeout=REPLY_TIMEOUT)
 
-needs_chromium = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="browser tests need Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)",
-)
 
 # Playwright's CSS engine pierces open shadow roots: these reach inside the widget.
 WIDGET = "dvc-chat-widget"
 BOT = f"{WIDGET} .msg.bot:not(.typing)"
 USER = f"{WIDGET} .msg.user"
+NOTICE = f"{WIDGET} .notice"
+INFO = f"{WIDGET} .info"
+KEY = "dvc-widget-session"  # localStorage: {sender, notice, idleHours, usedAt, activeAt}
+EXPIRED = "Cuộc trò chuyện trước đã hết hạn. Đã bắt đầu cuộc trò chuyện mới."
+ERASED_LINE = "Đã xóa toàn bộ cuộc trò chuyện trước trên máy chủ của Trung tâm."
 
 
 # --- the files, over plain HTTP ---------------------------------------------------------------
@@ -88,16 +83,9 @@ class Browsing:
 
     page: object
     base: str
+    stack: object
     dialogs: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @contextmanager
@@ -107,7 +95,7 @@ def browse(browser, stack, viewport: dict[str, int], init_script: str | None = N
     if init_script:
         context.add_init_script(init_script)
     page = context.new_page()
-    seen = Browsing(page=page, base=f"http://127.0.0.1:{stack.settings.app_port}")
+    seen = Browsing(page=page, base=f"http://127.0.0.1:{stack.settings.app_port}", stack=stack)
 
     def on_dialog(dialog) -> None:
         seen.dialogs.append(dialog.message)
@@ -163,8 +151,35 @@ def deep_focus(page) -> str:
     )
 
 
-def stored_sender(page) -> str:
-    return page.evaluate("localStorage.getItem('dvc-widget-sender')")
+def notice_of(seen: Browsing) -> str:
+    """The privacy notice the server sends with every new id."""
+    return texts.privacy_notice(seen.stack.settings.data_retention_days)
+
+
+def stored(page) -> dict | None:
+    raw = page.evaluate(f"localStorage.getItem('{KEY}')")
+    return json.loads(raw) if raw else None
+
+
+def stored_sender(page) -> str | None:
+    data = stored(page)
+    return data["sender"] if data else None
+
+
+def log_items(page) -> list[str]:
+    """The kinds of what the panel's log shows, in order: notice, info, user, bot."""
+    return page.evaluate(
+        """() => [...document.querySelector('dvc-chat-widget').shadowRoot.querySelector('.log').children]
+            .filter(el => !el.classList.contains('typing'))
+            .map(el => ['notice', 'info', 'user', 'bot'].find(kind => el.classList.contains(kind)))"""
+    )
+
+
+def events_of(rasa_api, token: str, sender: str) -> list[dict]:
+    """What the person and the bot said, as Rasa's tracker holds it."""
+    tracker = rasa_api.get(f"/conversations/{sender}/tracker", params={"token": token})
+    assert tracker.status_code == 200, tracker.text
+    return [event for event in tracker.json()["events"] if event["event"] in ("user", "bot")]
 
 
 @needs_chromium
@@ -174,6 +189,12 @@ def test_conversation_buttons_links_and_history_after_reload(desktop):
     open_widget(page)
     assert re.fullmatch(r"web:[0-9a-f-]{36}", stored_sender(page))
     assert page.locator(USER).count() == 0  # the silent /greet is not shown as the person's message
+    # The privacy notice the server sent comes first, as a note, not as one of the bot's messages.
+    notice = notice_of(desktop)
+    expect(page.locator(NOTICE)).to_have_text(notice)
+    assert page.locator(NOTICE).get_attribute("role") == "note"
+    assert log_items(page) == ["notice", "bot"]
+    assert stored(page)["notice"] == notice
     menu = page.locator(f"{WIDGET} .choice")
     expect(menu).to_have_text(["Hướng dẫn nộp hồ sơ trực tuyến", "Tra cứu hồ sơ đã nộp", "Gặp cán bộ hỗ trợ"])
 
@@ -203,6 +224,8 @@ def test_conversation_buttons_links_and_history_after_reload(desktop):
     expect(page.locator(f"{WIDGET} .msg:not(.typing) .bubble")).to_have_count(len(shown))
     assert page.locator(f"{WIDGET} .msg:not(.typing) .bubble").all_inner_texts() == shown
     assert stored_sender(page) == sender
+    expect(page.locator(NOTICE)).to_have_text(notice)  # the notice is kept with the id
+    assert log_items(page)[0] == "notice" and log_items(page).count("notice") == 1
     page.goto(f"{desktop.base}/demo#tra-cuu")
     page.reload()
     expect(page.locator(USER)).to_have_text(["Anh/chị: xin chao", "Anh/chị: Gặp cán bộ hỗ trợ"])
@@ -322,7 +345,8 @@ CONTRAST = """() => {
     };
     const root = document.querySelector('dvc-chat-widget').shadowRoot;
     const picks = ['.launcher', 'h2', '.close', '.tool', '.notice', '.msg.bot .bubble', '.msg.user .bubble',
-                   '.choice', '.send', 'textarea', '.msg.bot a', '.msg.user a'];
+                   '.choice', '.send', 'textarea', '.msg.bot a', '.msg.user a', '.info', '.confirm p',
+                   '.danger', '.plain'];
     return picks.map(sel => {
         const el = root.querySelector(sel);
         if (!el) return [sel, null];
@@ -332,13 +356,27 @@ CONTRAST = """() => {
 }"""
 
 
+def put_session(page, sender: str, used_ms_ago: int = 0, key: str = KEY) -> None:
+    """Store a conversation id in the page's localStorage by hand, as the widget would."""
+    record = {"sender": sender, "notice": "Thông báo cũ.", "idleHours": 24}
+    page.evaluate(
+        "([key, record, ago]) => localStorage.setItem(key, JSON.stringify("
+        "{...record, usedAt: Date.now() - ago, activeAt: Date.now() - ago}))",
+        [key, record, used_ms_ago],
+    )
+
+
 @needs_chromium
 def test_text_contrast_meets_wcag_aa(desktop):
     page = desktop.page
     page.goto(f"{desktop.base}/demo")
-    open_widget(page)
+    put_session(page, f"web:{uuid.uuid4()}")  # unknown to the server: the line saying it expired
+    page.get_by_role("button", name="Hỏi trợ lý").click()
+    expect(page.locator(INFO)).to_have_text(EXPIRED)
+    expect(page.locator(BOT).first).to_contain_text("Xin chào")
     say(page, "cho tôi gặp cán bộ")  # a reply with a link
     say(page, "xem https://dichvucong.gov.vn")
+    page.get_by_role("button", name="Xóa cuộc trò chuyện").click()  # the confirmation, open
     ratios = dict(page.evaluate(CONTRAST))
     assert None not in ratios.values(), ratios
     low = {selector: round(ratio, 2) for selector, ratio in ratios.items() if ratio < 4.5}
@@ -365,7 +403,7 @@ def test_large_text_is_remembered(desktop):
 
 
 @needs_chromium
-def test_start_over_gives_a_new_conversation(desktop):
+def test_start_over_gives_a_new_conversation(desktop, api):
     page = desktop.page
     page.goto(f"{desktop.base}/demo")
     open_widget(page)
@@ -375,8 +413,11 @@ def test_start_over_gives_a_new_conversation(desktop):
     expect(page.locator(USER)).to_have_count(0)
     expect(page.locator(BOT)).to_have_count(1)
     expect(page.locator(BOT).first).to_contain_text("Xin chào")
+    assert log_items(page) == ["notice", "bot"]  # the new conversation's notice, then the menu
     new = stored_sender(page)
     assert new != old and new.startswith("web:")
+    # The old id was ended on the server (not erased: that is "Xóa cuộc trò chuyện").
+    assert api.get("/api/history", params={"sender": old}).status_code == 401
     page.reload()
     expect(page.locator(BOT)).to_have_count(1)
     assert page.locator(USER).count() == 0
@@ -428,25 +469,8 @@ def other_site(stack) -> Iterator[str]:
     )
     body = f'<!doctype html><html lang="vi"><meta charset="utf-8"><h1>Cổng</h1>{tag}</html>'.encode()
 
-    class Page(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_pages(lambda _path: body) as origin:
+        yield origin
 
 
 @needs_chromium
@@ -463,10 +487,172 @@ def test_embedded_on_another_origin(browser, stack, other_site):
         assert page.evaluate("location.origin") == other_site != seen.base
 
 
-def test_history_sender_format_matches_the_widget():
-    """The widget makes ids the history API accepts (both sides use the same pattern)."""
-    from app.widget import WEB_SENDER
+def test_sender_format_matches_the_server():
+    """The widget and the chat page accept the ids the server issues (both use its pattern)."""
+    from app.sessions import WEB_SENDER
 
-    source = WIDGET_JS.read_text(encoding="utf-8")
-    assert WEB_SENDER.pattern.replace("$", "").replace("^", "") in source
+    for script in (WIDGET_JS, CHAT_JS):
+        source = script.read_text(encoding="utf-8")
+        assert WEB_SENDER.pattern.replace("$", "").replace("^", "") in source
+        assert "randomUUID" not in source and "getRandomValues" not in source  # ids come from the server
     assert WEB_SENDER.match(f"web:{uuid.uuid4()}")
+
+
+# --- server-issued ids, the privacy notice, erasing ---------------------------------------------
+
+
+@needs_chromium
+def test_an_unknown_id_in_storage_is_replaced_transparently(desktop, api):
+    page = desktop.page
+    page.goto(f"{desktop.base}/demo")
+    made_up = f"web:{uuid.uuid4()}"  # e.g. one an older widget made up, or from another server
+    put_session(page, made_up)
+    page.evaluate(f"localStorage.setItem('dvc-widget-sender', '{made_up}')")  # the old key
+    page.reload()
+    page.get_by_role("button", name="Hỏi trợ lý").click()
+    expect(page.locator(BOT).first).to_contain_text("Xin chào")
+    expect(page.locator(INFO)).to_have_text(EXPIRED)
+    assert log_items(page) == ["info", "notice", "bot"]
+    expect(page.locator(NOTICE)).to_have_text(notice_of(desktop))
+    new = stored_sender(page)
+    assert new != made_up
+    assert page.evaluate("localStorage.getItem('dvc-widget-sender')") is None
+    say(page, "cho tôi gặp cán bộ")
+    expect(page.locator(BOT).last).to_contain_text("1800 1096")  # the person's message is answered
+    assert stored_sender(page) == new
+    assert api.get("/api/history", params={"sender": new}).status_code == 200
+
+
+@needs_chromium
+def test_an_id_unused_for_idle_hours_is_dropped_without_asking_the_server(desktop, new_sender):
+    page = desktop.page
+    calls: list[str] = []
+    page.on("request", lambda request: calls.append(f"{request.method} {request.url}"))
+    page.goto(f"{desktop.base}/demo")
+    old = new_sender()  # still valid on the server, but unused for longer than idle_hours here
+    put_session(page, old, used_ms_ago=25 * 3600 * 1000)
+    page.reload()
+    open_widget(page)
+    expect(page.locator(INFO)).to_have_text(EXPIRED)
+    assert not [call for call in calls if old.replace(":", "%3A") in call or "/api/history" in call]
+    assert f"POST {desktop.base}/api/session" in calls
+    assert stored_sender(page) != old
+
+
+@needs_chromium
+def test_an_id_refused_mid_conversation_is_renewed_and_the_message_sent_again(desktop, api):
+    page = desktop.page
+    page.goto(f"{desktop.base}/demo")
+    open_widget(page)
+    say(page, "xin chao")
+    old = stored_sender(page)
+    # The server forgets the id (it expired while the panel was open).
+    assert api.post("/api/session/end", json={"sender": old, "erase": False}).status_code == 200
+    say(page, "cho tôi gặp cán bộ")
+    expect(page.locator(BOT).last).to_contain_text("1800 1096")
+    expect(page.locator(INFO)).to_have_text(EXPIRED)  # said once, in one line
+    expect(page.locator(USER)).to_have_text(["Anh/chị: xin chao", "Anh/chị: cho tôi gặp cán bộ"])
+    assert log_items(page)[-4:-1] == ["info", "notice", "user"]  # the new notice before the re-sent message
+    new = stored_sender(page)
+    assert new != old
+    users = [m["text"] for m in api.get("/api/history", params={"sender": new}).json()["messages"]]
+    assert "cho tôi gặp cán bộ" in users  # sent once, on the new id
+
+
+@needs_chromium
+def test_erase_from_the_header_with_the_keyboard(desktop, api, rasa_api, token):
+    page = desktop.page
+    page.goto(f"{desktop.base}/demo")
+    open_widget(page)
+    say(page, "tôi muốn đăng ký khai sinh online")
+    old = stored_sender(page)
+    assert events_of(rasa_api, token, old)
+
+    erase = page.get_by_role("button", name="Xóa cuộc trò chuyện")
+    erase.focus()
+    page.keyboard.press("Enter")
+    confirm = page.get_by_role("group", name=re.compile("xóa toàn bộ cuộc trò chuyện"))
+    expect(confirm).to_be_visible()
+    assert erase.get_attribute("aria-expanded") == "true"
+    assert deep_focus(page) == "plain"  # "Không xóa": the safe choice has the focus
+    page.keyboard.press("Escape")  # closes the confirmation only, not the panel
+    expect(confirm).to_be_hidden()
+    expect(page.locator(f"{WIDGET} [role=dialog]")).to_be_visible()
+    assert deep_focus(page) == "tool"
+    assert stored_sender(page) == old
+
+    page.keyboard.press("Enter")
+    expect(confirm).to_be_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "widget-erase-confirm-1280x800.png")
+    page.keyboard.press("Shift+Tab")
+    assert deep_focus(page) == "danger"
+    page.keyboard.press("Enter")  # "Xóa hết"
+    expect(page.locator(f"{WIDGET} .msg")).to_have_count(0)
+    expect(page.locator(INFO)).to_have_text(ERASED_LINE)
+    expect(page.locator(NOTICE)).to_have_count(1)
+    expect(page.locator(NOTICE)).to_have_text(notice_of(desktop))
+    expect(confirm).to_be_hidden()
+    new = stored_sender(page)
+    assert new and new != old
+    assert api.get("/api/history", params={"sender": old}).status_code == 401
+    assert events_of(rasa_api, token, old) == []
+    assert desktop.dialogs == []  # no window.confirm
+    page.screenshot(path=SCREENSHOTS / "widget-erased-1280x800.png")
+    say(page, "xin chao")  # and the new conversation works
+    expect(page.locator(BOT).last).to_contain_text("Xin chào")
+    assert stored_sender(page) == new
+
+
+@needs_chromium
+def test_erase_typed_in_the_chat_ends_the_conversation(desktop, api):
+    page = desktop.page
+    page.goto(f"{desktop.base}/demo")
+    open_widget(page)
+    say(page, "tôi muốn đăng ký khai sinh online")
+    old = stored_sender(page)
+    say(page, "Xóa cuộc trò chuyện")
+    expect(page.locator(BOT).last).to_contain_text(texts.ERASE_CONFIRM)
+    page.locator(f"{WIDGET} .choice", has_text=texts.ERASE_YES).last.click()
+    expect(page.locator(BOT)).to_have_count(1)
+    expect(page.locator(BOT).first).to_contain_text(texts.ERASED)
+    assert log_items(page) == ["bot"]  # nothing of the erased conversation is left on screen
+    assert stored(page) is None
+    assert api.get("/api/history", params={"sender": old}).status_code == 401
+    say(page, "xin chao")  # the next message gets a new id, with its notice first
+    expect(page.locator(BOT).last).to_contain_text("Xin chào")
+    assert log_items(page)[1:3] == ["notice", "user"]
+    assert stored_sender(page) not in (None, old)
+
+
+# --- the plain chat page at / ---------------------------------------------------------------------
+
+
+@needs_chromium
+def test_plain_chat_page_uses_issued_ids(desktop, api):
+    page = desktop.page
+    page.goto(f"{desktop.base}/")
+    notice = page.locator("#log .notice")
+    expect(notice).to_have_text(notice_of(desktop))
+    box = page.get_by_role("textbox", name="Tin nhắn")
+    box.fill("cho tôi gặp cán bộ <b>x</b>")
+    box.press("Enter")
+    expect(page.locator("#log .msg.bot", has_text="1800 1096")).to_have_count(1)
+    expect(page.locator("#log .msg.user")).to_have_text(["cho tôi gặp cán bộ <b>x</b>"])  # text, never HTML
+    assert page.locator("#log b").count() == 0
+    sender = json.loads(page.evaluate("localStorage.getItem('dvc-chat-session')"))["sender"]
+    assert re.fullmatch(r"web:[0-9a-f-]{36}", sender)
+
+    page.reload()  # the notice and the conversation come back
+    expect(page.locator("#log .msg.user")).to_have_text(["cho tôi gặp cán bộ <b>x</b>"])
+    expect(notice).to_have_count(1)
+
+    assert api.post("/api/session/end", json={"sender": sender, "erase": False}).status_code == 200
+    replies = page.locator("#log .msg.bot").count()
+    box.fill("xin chao")
+    box.press("Enter")
+    expect(page.locator("#log .msg.bot")).not_to_have_count(replies)
+    expect(page.locator("#log .msg.bot").last).to_contain_text("Xin chào")
+    expect(page.locator("#log .info")).to_have_text(EXPIRED)
+    expect(notice).to_have_count(2)
+    assert json.loads(page.evaluate("localStorage.getItem('dvc-chat-session')"))["sender"] != sender

@@ -24,8 +24,10 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from app import zalo
+from app import texts, zalo
+from app.database import Database
 from app.main import create_app
+from app.outbox import Outbox
 from app.runner import free_port
 from app.settings import Settings
 from app.zalo_client import (
@@ -36,10 +38,10 @@ from app.zalo_client import (
     ZaloStore,
     ZaloUnavailable,
 )
-from connectors.ratelimit import RATE_LIMITED_TEXT
 from connectors.zalo import SIGNATURE_HEADER, signature
 
 APP_ID, APP_SECRET, OA_SECRET = "4321", "app-secret-for-tests", "oa-secret-for-tests"
+NOTICE = texts.privacy_notice(90)
 
 
 class FakeZalo:
@@ -114,6 +116,28 @@ class FakeZalo:
             ]
 
 
+def answers(fake: FakeZalo, user_id: str) -> list[str]:
+    """What ``user_id`` was sent, without the privacy notice every new person gets first."""
+    return [text for text in fake.texts_to(user_id) if text != NOTICE]
+
+
+def store_of(settings: Settings) -> tuple[Database, ZaloStore, Outbox]:
+    database = Database(settings.app_db, settings.app_secret_key)
+    return database, ZaloStore(database), Outbox(database)
+
+
+def failures(settings: Settings) -> list:
+    database, _, outbox = store_of(settings)
+    try:
+        return outbox.items()
+    finally:
+        database.close()
+
+
+def file_store(tmp_path: Path) -> ZaloStore:
+    return ZaloStore(Database(f"sqlite:///{tmp_path / 'z.db'}"))
+
+
 @pytest.fixture
 def fake() -> Iterator[FakeZalo]:
     server = FakeZalo()
@@ -136,6 +160,7 @@ def zalo_settings(tmp_path: Path, fake: FakeZalo, **overrides: Any) -> Settings:
         "rasa_timeout": 2.0,
         "var_dir": tmp_path,
         "app_db_url": f"sqlite:///{tmp_path / 'app.db'}",
+        "app_secret_key": "zalo-tests-key",
         "zalo_app_id": APP_ID,
         "zalo_app_secret": APP_SECRET,
         "zalo_oa_secret_key": OA_SECRET,
@@ -194,26 +219,30 @@ def wait_for(condition: Callable[[], Any], timeout: float = 10.0) -> Any:
 
 def drained(client: TestClient, fake: FakeZalo, user: str) -> None:
     """Wait until everything queued for ``user`` was handled: a later event of theirs is answered."""
-    before = len(fake.texts_to(user))
+    before = answers(fake, user).count(texts.TEXT_ONLY)
     assert post(client, event(name="user_send_sticker", user=user)).status_code == 200
-    wait_for(lambda: len(fake.texts_to(user)) > before)
+    wait_for(lambda: answers(fake, user).count(texts.TEXT_ONLY) > before)
 
 
 def test_signed_text_is_acknowledged_and_answered(client, fake, settings):
     response = post(client, event(user="1001", text="thủ tục khai sinh"))
     assert response.status_code == 200
     assert response.json() == {"status": "queued"}
-    [text] = wait_for(lambda: fake.texts_to("1001"))
+    notice, text = wait_for(lambda: len(fake.texts_to("1001")) == 2 and fake.texts_to("1001"))
+    assert notice == NOTICE, "a new person reads the privacy notice before the first reply"
     assert "gián đoạn" in text and settings.centre_hotline in text  # Rasa is down: the polite reply
     assert fake.sends[0]["body"]["recipient"] == {"user_id": "1001"}
+    post(client, event(user="1001", text="còn tôi"))
+    wait_for(lambda: len(fake.texts_to("1001")) == 3)
+    assert fake.texts_to("1001").count(NOTICE) == 1, "the notice is shown once"
 
 
 def test_sticker_gets_a_polite_note_with_the_menu(client, fake):
     assert post(client, event(name="user_send_sticker", user="1002")).status_code == 200
-    wait_for(lambda: fake.texts_to("1002"))
-    [sent] = fake.sends
+    wait_for(lambda: answers(fake, "1002"))
+    [_notice, sent] = fake.sends
     message = sent["body"]["message"]
-    assert "chỉ đọc được tin nhắn chữ" in message["text"]
+    assert message["text"] == texts.TEXT_ONLY
     buttons = message["attachment"]["payload"]["buttons"]
     assert {b["type"] for b in buttons} == {"oa.query.show"}
     assert "/start_guide" in [b["payload"] for b in buttons]
@@ -232,7 +261,7 @@ def test_bad_signature_is_refused_and_nothing_is_sent(client, fake, tamper):
     response = post(client, data, **tamper(data))
     assert response.status_code == 401
     drained(client, fake, "1003")
-    assert fake.texts_to("1003") == [zalo.ATTACHMENT_TEXT]  # only the sentinel's note
+    assert answers(fake, "1003") == [texts.TEXT_ONLY]  # only the sentinel's note
 
 
 def test_a_body_changed_after_signing_is_refused(client, fake):
@@ -247,7 +276,7 @@ def test_zalo_retries_of_one_event_are_answered_once(client, fake):
     statuses = [post(client, data).json()["status"] for _ in range(3)]
     assert statuses == ["queued", "duplicate", "duplicate"]
     drained(client, fake, "1005")
-    assert len(fake.texts_to("1005")) == 2  # one reply and the sentinel's note
+    assert len(answers(fake, "1005")) == 2  # one reply and the sentinel's note
 
 
 def test_expired_token_is_refreshed_stored_and_reused_after_a_restart(tmp_path, fake, caplog):
@@ -255,8 +284,8 @@ def test_expired_token_is_refreshed_stored_and_reused_after_a_restart(tmp_path, 
     settings = zalo_settings(tmp_path, fake, zalo_access_token="access-expired")
     with TestClient(create_app(settings, open_knowledge_base=False)) as client:
         post(client, event(user="1006"))
-        wait_for(lambda: fake.texts_to("1006"))
-    assert [s["token"] for s in fake.sends] == ["access-expired", "access-1"]
+        wait_for(lambda: answers(fake, "1006"))
+    assert [s["token"] for s in fake.sends] == ["access-expired", "access-1", "access-1"]
     assert fake.refreshes == [
         {
             "secret_key": APP_SECRET,
@@ -265,13 +294,15 @@ def test_expired_token_is_refreshed_stored_and_reused_after_a_restart(tmp_path, 
             "grant_type": "refresh_token",
         }
     ]
-    stored = ZaloStore(settings.app_db).load_pair()
+    database, store, _ = store_of(settings)
+    stored = store.load_pair()
+    database.close()
     assert (stored.access_token, stored.refresh_token) == ("access-1", "refresh-1")
     assert stored.expires_at == pytest.approx(time.time() + 90000, abs=60)
 
     with TestClient(create_app(settings, open_knowledge_base=False)) as client:
         post(client, event(user="1006"))
-        wait_for(lambda: len(fake.texts_to("1006")) == 2)
+        wait_for(lambda: len(answers(fake, "1006")) == 2)
     assert len(fake.refreshes) == 1, "the stored pair is used after a restart, not the settings' one"
     for secret in ("access-expired", "access-1", "refresh-0", "refresh-1", APP_SECRET, OA_SECRET):
         assert secret not in caplog.text
@@ -280,11 +311,11 @@ def test_expired_token_is_refreshed_stored_and_reused_after_a_restart(tmp_path, 
 def test_api_down_is_retried_a_bounded_number_of_times_then_recorded(client, fake, settings):
     fake.script = [("http", 503)] * 10
     post(client, event(user="1007", text="xin chào"))
-    wait_for(lambda: ZaloStore(settings.app_db).failures())
+    wait_for(lambda: failures(settings))
     assert len(fake.sends) == 1 + len(zalo.RETRY_DELAYS)
-    [failure] = ZaloStore(settings.app_db).failures()
-    assert (failure.channel, failure.user_id) == ("zalo", "1007")
-    assert failure.reason.startswith("unavailable") and "gián đoạn" in failure.text
+    notice, reply = failures(settings)  # the first send failed: it and the rest are kept
+    assert (notice.channel, notice.recipient, notice.text) == ("zalo", "1007", NOTICE)
+    assert reply.reason.startswith("unavailable") and "gián đoạn" in reply.text
     fake.script = []
     drained(client, fake, "1007")  # the channel still works afterwards
 
@@ -292,10 +323,10 @@ def test_api_down_is_retried_a_bounded_number_of_times_then_recorded(client, fak
 def test_closed_window_is_recorded_for_staff_and_not_retried(client, fake, settings):
     fake.script = [("error", -230)]
     post(client, event(name="user_send_image", user="1008"))
-    [failure] = wait_for(lambda: ZaloStore(settings.app_db).failures())
+    notice, failure = wait_for(lambda: failures(settings))
     assert len(fake.sends) == 1
     assert failure.reason.startswith("window_closed") and "-230" in failure.reason
-    assert failure.text == zalo.ATTACHMENT_TEXT
+    assert (notice.text, failure.text) == (NOTICE, texts.TEXT_ONLY)
 
 
 def test_too_fast_senders_get_one_polite_note(tmp_path, fake):
@@ -303,16 +334,16 @@ def test_too_fast_senders_get_one_polite_note(tmp_path, fake):
     with TestClient(create_app(settings, open_knowledge_base=False)) as client:
         for _ in range(5):
             assert post(client, event(user="1009")).status_code == 200
-        wait_for(lambda: RATE_LIMITED_TEXT in fake.texts_to("1009"))
+        wait_for(lambda: texts.TOO_FAST in answers(fake, "1009"))
         time.sleep(0.3)
-    texts = fake.texts_to("1009")
-    assert len(texts) == 3 and texts.count(RATE_LIMITED_TEXT) == 1
+    sent = answers(fake, "1009")
+    assert len(sent) == 3 and sent.count(texts.TOO_FAST) == 1
 
 
 @pytest.mark.parametrize(("text", "says"), [("a" * 2001, "2000 ký tự"), ("\u200b \n", "trống")])
 def test_bad_input_gets_the_same_reply_as_the_chat_api(client, fake, text, says):
     post(client, event(user="1010", text=text))
-    [reply] = wait_for(lambda: fake.texts_to("1010"))
+    [reply] = wait_for(lambda: answers(fake, "1010"))
     assert says in reply
 
 
@@ -321,7 +352,7 @@ def test_malformed_or_unknown_events_are_acknowledged_and_ignored(client, fake):
     data = event(name="user_reacted_message", user="1011")
     assert post(client, data).json() == {"status": "ignored"}
     drained(client, fake, "1011")
-    assert fake.texts_to("1011") == [zalo.ATTACHMENT_TEXT]
+    assert answers(fake, "1011") == [texts.TEXT_ONLY]
 
 
 def test_not_configured_is_off_and_logged_once(tmp_path, fake, caplog):
@@ -351,7 +382,7 @@ def make_client(fake: FakeZalo, store: ZaloStore, access: str = "access-0", **kw
 
 async def test_concurrent_sends_refresh_the_token_once(tmp_path, fake):
     fake.refresh_delay = 0.2
-    client = make_client(fake, ZaloStore(f"sqlite:///{tmp_path / 'z.db'}"), access="access-expired")
+    client = make_client(fake, file_store(tmp_path), access="access-expired")
     try:
         await asyncio.gather(*(client.send(str(i), {"text": "chào"}) for i in range(5)))
     finally:
@@ -363,7 +394,7 @@ async def test_concurrent_sends_refresh_the_token_once(tmp_path, fake):
 
 
 async def test_a_token_near_expiry_is_refreshed_before_sending(tmp_path, fake):
-    store = ZaloStore(f"sqlite:///{tmp_path / 'z.db'}")
+    store = file_store(tmp_path)
     now = [1_000_000.0]
     client = make_client(fake, store, clock=lambda: now[0])
     try:
@@ -377,7 +408,7 @@ async def test_a_token_near_expiry_is_refreshed_before_sending(tmp_path, fake):
 
 
 async def test_a_refused_refresh_and_a_dead_api_raise_typed_errors(tmp_path, fake):
-    store = ZaloStore(f"sqlite:///{tmp_path / 'z.db'}")
+    store = file_store(tmp_path)
     fake.refresh = "someone-else-used-it"
     client = make_client(fake, store, access="access-expired")
     try:
@@ -403,7 +434,7 @@ async def test_a_refused_refresh_and_a_dead_api_raise_typed_errors(tmp_path, fak
 
 
 def test_a_new_pair_in_the_settings_replaces_the_stored_one(tmp_path, fake):
-    store = ZaloStore(f"sqlite:///{tmp_path / 'z.db'}")
+    store = file_store(tmp_path)
     asyncio.run(make_client(fake, store).aclose())
     store.save_pair(TokenPair("old-access", "old-refresh", None, store.load_pair().seed))
     assert make_client(fake, store)._pair.access_token == "old-access"  # same seed: the grown pair
@@ -432,8 +463,9 @@ def test_follow_and_a_button_payload_through_the_real_bot(stack, tmp_path, fake)
     user = f"77{uuid.uuid4().int % 10**12}"
     with TestClient(create_app(settings, open_knowledge_base=False)) as client:
         post(client, event(name="follow", user=user))
-        wait_for(lambda: fake.texts_to(user), timeout=60)
-        [welcome] = [s["body"]["message"] for s in fake.sends]
+        wait_for(lambda: answers(fake, user), timeout=60)
+        [notice, welcome] = [s["body"]["message"] for s in fake.sends]
+        assert notice["text"] == NOTICE, "the privacy notice comes before the greeting"
         assert welcome["text"].startswith("Xin chào")
         buttons = welcome["attachment"]["payload"]["buttons"]
         assert {b["type"] for b in buttons} == {"oa.query.show"}
@@ -441,7 +473,7 @@ def test_follow_and_a_button_payload_through_the_real_bot(stack, tmp_path, fake)
 
         # A button payload comes back from Zalo as the person's text.
         post(client, event(user=user, text='/start_guide{"procedure": "dang-ky-khai-sinh"}'))
-        wait_for(lambda: len(fake.texts_to(user)) > 1, timeout=60)
+        wait_for(lambda: len(answers(fake, user)) > 1, timeout=60)
     tracker = httpx.get(
         f"{stack.settings.rasa_url}/conversations/zalo:{user}/tracker",
         params={"token": stack.settings.rasa_auth_token},
@@ -450,3 +482,81 @@ def test_follow_and_a_button_payload_through_the_real_bot(stack, tmp_path, fake)
     assert tracker["slots"]["procedure"] == "dang-ky-khai-sinh"
     user_events = [e for e in tracker["events"] if e["event"] == "user"]
     assert user_events[-1]["parse_data"]["intent"]["name"] == "start_guide"
+
+
+def test_an_event_replayed_after_a_restart_is_still_a_duplicate(tmp_path, fake):
+    """Zalo's event ids are kept in the database, not in memory: a restart does not forget them."""
+    settings = zalo_settings(tmp_path, fake)
+    data = event(user="1012", msg_id="captured-msg")
+    with TestClient(create_app(settings, open_knowledge_base=False)) as client:
+        assert post(client, data).json() == {"status": "queued"}
+        wait_for(lambda: answers(fake, "1012"))
+    with TestClient(create_app(settings, open_knowledge_base=False)) as client:
+        assert post(client, data).json() == {"status": "duplicate"}
+        drained(client, fake, "1012")
+    assert len(answers(fake, "1012")) == 2  # the one reply and the sentinel's note
+
+
+class FlakyStore(ZaloStore):
+    """The real store, whose ``save_pair`` fails the first ``failures`` times (a locked disk, say)."""
+
+    def __init__(self, database: Database, failures: int) -> None:
+        super().__init__(database)
+        self.failures = failures
+        self.attempts = 0
+
+    def save_pair(self, pair: TokenPair) -> None:
+        self.attempts += 1
+        if self.attempts <= self.failures:
+            raise OSError("disk I/O error")
+        super().save_pair(pair)
+
+
+async def test_a_refreshed_pair_the_database_refuses_stays_in_memory_and_is_saved_later(tmp_path, fake):
+    database = Database(f"sqlite:///{tmp_path / 'z.db'}")
+    store = FlakyStore(database, failures=0)
+    client = make_client(fake, store, access="access-expired", save_delays=(0.01, 0.01))
+    store.failures, store.attempts = 10, 0  # from now on the database refuses every save
+    try:
+        await client.send("42", {"text": "chào"})  # refresh → access-1, the old refresh token is spent
+        # One save and two retries at the refresh, one more try before the resend: all refused.
+        assert client.unsaved and store.attempts == 4
+        assert store.load_pair().access_token == "access-expired"
+        await client.send("43", {"text": "chào"})  # still sends: the new pair lives in memory
+        assert [s["token"] for s in fake.sends][-1] == "access-1"
+        assert len(fake.refreshes) == 1, "the spent refresh token is never used again"
+        store.failures = 0  # the disk is back
+        assert await client.save_pending()
+    finally:
+        await client.aclose()
+    assert not client.unsaved
+    stored = store.load_pair()
+    assert (stored.access_token, stored.refresh_token) == ("access-1", "refresh-1")
+
+
+async def test_the_token_check_loop_survives_any_exception(tmp_path, fake, monkeypatch, caplog):
+    monkeypatch.setattr(zalo, "TOKEN_CHECK_EVERY", 0.01)
+    database = Database(f"sqlite:///{tmp_path / 'z.db'}")
+    client = make_client(fake, ZaloStore(database), access="")  # no access token: a refresh is due
+    calls = []
+    real = client.access_token
+
+    async def failing_once() -> str:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("something unexpected")
+        return await real()
+
+    monkeypatch.setattr(client, "access_token", failing_once)
+    channel = zalo.ZaloChannel(zalo_settings(tmp_path, fake), None, client, ZaloStore(database), None)  # type: ignore[arg-type]
+    task = asyncio.create_task(channel._keep_token_fresh())
+    try:
+        for _ in range(200):
+            if fake.refreshes:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        task.cancel()
+        await client.aclose()
+    assert len(calls) >= 2 and len(fake.refreshes) == 1
+    assert "token check failed" in caplog.text

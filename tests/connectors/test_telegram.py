@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from telegram import Bot, Update
 
-from connectors.message import Button, Link, OutgoingMessage
+from connectors.message import Button, Link, OutgoingMessage, split_text
 from connectors.telegram import (
     CALLBACK_DATA_LIMIT,
     CHOOSE_TEXT,
@@ -28,7 +28,7 @@ from connectors.telegram import (
     command_payload,
     render,
     send_messages,
-    split_text,
+    utf16_units,
 )
 
 TOKEN = "7000001:AAFakeTokenForTests-abcdefghijklmnopq"
@@ -258,7 +258,7 @@ def test_a_10000_character_reply_is_split_at_paragraphs():
         (f"Bước {i}: " + "chuẩn bị giấy tờ, nộp hồ sơ trực tuyến. " * (5 + i % 17)).strip() for i in range(60)
     ]
     text = "\n\n".join(paragraphs)[:10_000].rstrip()
-    chunks = split_text(text)
+    chunks = split_text(text, TEXT_LIMIT, utf16_units)
     assert len(chunks) == 3
     assert all(0 < len(chunk) <= TEXT_LIMIT for chunk in chunks)
     assert "\n\n".join(chunks) == text, "cut only between paragraphs, nothing lost"
@@ -267,16 +267,16 @@ def test_a_10000_character_reply_is_split_at_paragraphs():
 
 def test_without_paragraphs_lines_then_words_then_anything():
     lines = "\n".join(["một dòng hướng dẫn"] * 600)
-    assert all(len(c) <= TEXT_LIMIT for c in split_text(lines))
-    assert "\n".join(split_text(lines)) == lines
+    assert all(len(c) <= TEXT_LIMIT for c in split_text(lines, TEXT_LIMIT, utf16_units))
+    assert "\n".join(split_text(lines, TEXT_LIMIT, utf16_units)) == lines
     words = " ".join(["chữ"] * 3000)
-    assert " ".join(split_text(words)) == words
+    assert " ".join(split_text(words, TEXT_LIMIT, utf16_units)) == words
     solid = "a" * 10_000
-    assert [len(c) for c in split_text(solid)] == [4096, 4096, 1808]
+    assert [len(c) for c in split_text(solid, TEXT_LIMIT, utf16_units)] == [4096, 4096, 1808]
 
 
 def test_length_is_counted_like_telegram_in_utf16_units():
-    chunks = split_text("🙂" * 3000)  # each emoji is two UTF-16 units
+    chunks = split_text("🙂" * 3000, TEXT_LIMIT, utf16_units)  # each emoji is two UTF-16 units
     assert [len(c) for c in chunks] == [2048, 952]
 
 

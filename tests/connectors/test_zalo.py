@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from connectors.message import Button, Link, OutgoingMessage
+from connectors.message import Button, Link, OutgoingMessage, split_text
 from connectors.zalo import (
     BUTTONS_MAX,
     MORE_CHOICES_TEXT,
@@ -16,7 +16,6 @@ from connectors.zalo import (
     parse_event,
     render,
     signature,
-    split_text,
     text_of,
     verify_signature,
 )
@@ -175,7 +174,7 @@ def test_long_text_is_split_at_line_breaks_and_buttons_go_with_the_last_piece():
 
 
 def test_split_without_spaces_cuts_hard():
-    assert [len(p) for p in split_text("x" * 4500)] == [2000, 2000, 500]
+    assert [len(p) for p in split_text("x" * 4500, TEXT_MAX)] == [2000, 2000, 500]
 
 
 def test_image_and_unsafe_urls():

@@ -1,0 +1,63 @@
+"""What the app layer says to citizens, in one place (the bot's own words live in bot/ and actions/).
+
+Vietnamese, "tôi" for the assistant and "anh/chị" for the person, short enough for a phone.
+"""
+
+from __future__ import annotations
+
+
+def privacy_notice(days: int) -> str:
+    """Shown before the first message on every channel (Nghị định 13/2023/NĐ-CP)."""
+    return (
+        "Thông báo về dữ liệu cá nhân: nội dung trò chuyện được lưu trên máy chủ của Trung tâm "
+        f"trong {days} ngày để trả lời và cải thiện dịch vụ, sau đó tự động xóa; không chia sẻ ra ngoài. "
+        "Anh/chị đừng gửi số CCCD, số điện thoại, mật khẩu hay mã OTP. "
+        "Muốn xóa ngay, anh/chị nhắn “Xóa cuộc trò chuyện”."
+    )
+
+
+MASKED_NOTE = (
+    "Để bảo vệ thông tin của anh/chị, tôi đã che các số giấy tờ, số điện thoại, email hoặc số tài khoản "
+    "vừa gửi. Tôi không bao giờ cần những thông tin này để hướng dẫn."
+)
+TOO_FAST = "Anh/chị đang gửi tin nhắn hơi nhanh. Anh/chị vui lòng chờ khoảng một phút rồi gửi tiếp nhé."
+BUSY = "Hệ thống đang có nhiều người dùng cùng lúc. Anh/chị vui lòng gửi lại tin nhắn sau ít phút."
+EMPTY = "Tin nhắn đang trống. Anh/chị vui lòng nhập nội dung cần hỏi."
+TEXT_ONLY = (
+    "Xin lỗi, tôi chỉ đọc được tin nhắn chữ, chưa xem được ảnh, tệp, nhãn dán, tin nhắn thoại hay vị trí. "
+    "Anh/chị vui lòng nhắn bằng chữ, hoặc chọn một mục bên dưới."
+)
+BUTTON_EXPIRED = "Nút này đã hết hạn. Anh/chị vui lòng chọn lại một mục bên dưới."
+ERASE_CONFIRM = (
+    "Anh/chị muốn xóa toàn bộ cuộc trò chuyện với tôi trên máy chủ của Trung tâm? "
+    "Sau khi xóa, tôi không còn nhớ thủ tục hay bước anh/chị đang làm."
+)
+ERASE_YES = "Xóa hết"
+ERASE_NO = "Không xóa"
+ERASED = (
+    "Tôi đã xóa toàn bộ cuộc trò chuyện của anh/chị trên máy chủ của Trung tâm. "
+    "Khi cần, anh/chị cứ nhắn để bắt đầu lại."
+)
+ERASED_APP_NOTE = (
+    "Các tin nhắn cũ vẫn hiện trong ứng dụng trên máy của anh/chị; anh/chị có thể tự xóa trong ứng dụng."
+)
+NOT_ERASED = "Vâng, tôi giữ nguyên cuộc trò chuyện. Anh/chị cần tôi giúp gì tiếp ạ?"
+SESSION_INVALID = (
+    "Phiên trò chuyện đã hết hạn hoặc không hợp lệ. Anh/chị vui lòng mở lại khung chat để bắt đầu phiên mới."
+)
+SESSION_FOREIGN = (
+    "Chỉ dùng được mã cuộc trò chuyện do máy chủ cấp cho khung chat trên trang web (web:<uuid>)."
+)
+HISTORY_UNAVAILABLE = "Chưa tải được cuộc trò chuyện trước đó. Anh/chị vui lòng thử lại sau ít phút."
+
+
+def too_long(limit: int) -> str:
+    return f"Tin nhắn dài quá {limit} ký tự. Anh/chị vui lòng rút gọn hoặc chia thành nhiều tin nhắn."
+
+
+def unavailable(hotline: str, hours: str) -> str:
+    """What a person reads when the dialogue engine cannot answer."""
+    return (
+        "Xin lỗi anh/chị, hệ thống trợ lý đang bận hoặc tạm gián đoạn nên chưa trả lời được. "
+        f"Anh/chị vui lòng thử lại sau ít phút, hoặc gọi đường dây nóng {hotline} ({hours}) để được hỗ trợ."
+    )
