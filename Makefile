@@ -39,7 +39,8 @@ LOOKUP_INPUTS := $(wildcard knowledge/content/procedures/*.yml) knowledge/lookup
 
 # Everything the trained model depends on: retrain only when one of these changed.
 TRAIN_INPUTS := config.yml $(LOOKUP) knowledge/text.py knowledge/content/abbreviations.tsv \
-	$(shell find bot/domain bot/data nlu -type f \( -name '*.yml' -o -name '*.py' \) -not -path $(LOOKUP))
+	$(shell find bot/domain bot/data nlu -type f \( -name '*.yml' -o -name '*.py' \) -not -path $(LOOKUP) \
+		-not -name launcher.py)
 
 # The knowledge index depends on the content, the code that builds it and the dev set it is
 # calibrated on.
@@ -56,7 +57,7 @@ help:
 	@echo "make index   build the knowledge index (and tune its model) if the content changed"
 	@echo "make install create .venv (Python 3.11) and .venv-rasa (Python 3.10)"
 	@echo "make lint    ruff and the import-layering contracts"
-	@echo "make bench   start-up time and /api/chat latency (see BENCHMARKS.md)"
+	@echo "make bench   start-up, chat latency, event loop under load, search, task success (BENCHMARKS.md)"
 	@echo "make lock    re-resolve both environments and rewrite requirements/*-lock.txt"
 	@echo "make clean   remove environments, models and var/"
 
@@ -136,6 +137,7 @@ test: install lint train index $(CHROMIUM)
 
 bench: install train index
 	@$(PY) -m benchmarks.chat_latency
+	@$(PY) -m benchmarks.event_loop
 	@$(PY) -m benchmarks.search
 	@$(PY) -m benchmarks.task_success
 
