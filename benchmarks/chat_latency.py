@@ -8,15 +8,11 @@ from __future__ import annotations
 
 import statistics
 import sys
-import tempfile
 import time
-import uuid
-from pathlib import Path
 
 import httpx
 
-from app.runner import Stack, isolated_settings
-from benchmarks import write_section
+from benchmarks import running_stack, write_section
 
 MESSAGES = [
     "xin chào",
@@ -31,27 +27,20 @@ MESSAGES = [
 
 
 def main(count: int = 100) -> int:
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = isolated_settings(Path(tmp), channel_rate_limit=1000)  # a script, not a person
-        stack = Stack(settings=settings, log_dir=Path(tmp) / "log")
-        started = time.perf_counter()
-        stack.start()
-        try:
-            stack.wait_healthy(timeout=600)
-            ready = time.perf_counter() - started
-            timings = []
-            with httpx.Client(base_url=f"http://127.0.0.1:{settings.app_port}", timeout=30) as client:
-                sender = f"web:{uuid.uuid4()}"
-                client.post("/api/chat", json={"sender": sender, "text": "xin chào"})  # warm-up
-                for i in range(count):
-                    begin = time.perf_counter()
-                    response = client.post(
-                        "/api/chat", json={"sender": sender, "text": MESSAGES[i % len(MESSAGES)]}
-                    )
-                    timings.append((time.perf_counter() - begin) * 1000)
-                    response.raise_for_status()
-        finally:
-            stack.stop()
+    started = time.perf_counter()
+    with running_stack() as stack:
+        ready = time.perf_counter() - started
+        timings = []
+        with httpx.Client(base_url=f"http://127.0.0.1:{stack.settings.app_port}", timeout=30) as client:
+            sender = client.post("/api/session").json()["sender"]
+            client.post("/api/chat", json={"sender": sender, "text": "xin chào"})  # warm-up
+            for i in range(count):
+                begin = time.perf_counter()
+                response = client.post(
+                    "/api/chat", json={"sender": sender, "text": MESSAGES[i % len(MESSAGES)]}
+                )
+                timings.append((time.perf_counter() - begin) * 1000)
+                response.raise_for_status()
     timings.sort()
     body = "\n".join(
         [

@@ -12,17 +12,13 @@ from __future__ import annotations
 
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 
-from app.runner import Stack, isolated_settings
-from benchmarks import write_section
+from benchmarks import running_stack, write_section
 from knowledge.seed import load_seed
 from knowledge.text import fold
 
@@ -75,7 +71,7 @@ class Citizen:
     def __init__(self, client: httpx.Client, rasa: httpx.Client, token: str, slug: str, style: str) -> None:
         self.client, self.rasa, self.token = client, rasa, token
         self.slug, self.style = slug, style
-        self.sender = f"web:{uuid.uuid4()}"
+        self.sender = client.post("/api/session").json()["sender"]
         self.turns = 0
         self.detour = False  # reached the guide through the button under an answer
 
@@ -130,28 +126,22 @@ class Citizen:
 def main() -> int:
     seed = load_seed()
     outcomes: list[Outcome] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = isolated_settings(Path(tmp), channel_rate_limit=1000)  # a script, not a person
-        stack = Stack(settings=settings, log_dir=Path(tmp) / "log")
-        stack.start()
-        try:
-            stack.wait_healthy(timeout=600)
-            started = time.perf_counter()
-            with (
-                httpx.Client(base_url=f"http://127.0.0.1:{settings.app_port}", timeout=30) as client,
-                httpx.Client(base_url=settings.rasa_url, timeout=30) as rasa,
-            ):
-                for slug, procedure in sorted(seed.procedures.items()):
-                    for style in STYLES:
-                        first = opening(procedure.name, procedure.aliases, style)
-                        outcome = Citizen(client, rasa, settings.rasa_auth_token, slug, style).run(first)
-                        outcome.failure = f"{outcome.failure} (opening: “{first}”)" if outcome.failure else ""
-                        outcomes.append(outcome)
-                        mark = "ok  " if outcome.success else "FAIL"
-                        print(f"{mark} {slug:40} {style:10} {outcome.turns:2} {outcome.failure}", flush=True)
-            elapsed = time.perf_counter() - started
-        finally:
-            stack.stop()
+    with running_stack() as stack:
+        settings = stack.settings
+        started = time.perf_counter()
+        with (
+            httpx.Client(base_url=f"http://127.0.0.1:{settings.app_port}", timeout=30) as client,
+            httpx.Client(base_url=settings.rasa_url, timeout=30) as rasa,
+        ):
+            for slug, procedure in sorted(seed.procedures.items()):
+                for style in STYLES:
+                    first = opening(procedure.name, procedure.aliases, style)
+                    outcome = Citizen(client, rasa, settings.rasa_auth_token, slug, style).run(first)
+                    outcome.failure = f"{outcome.failure} (opening: “{first}”)" if outcome.failure else ""
+                    outcomes.append(outcome)
+                    mark = "ok  " if outcome.success else "FAIL"
+                    print(f"{mark} {slug:40} {style:10} {outcome.turns:2} {outcome.failure}", flush=True)
+        elapsed = time.perf_counter() - started
     report(outcomes, elapsed)
     return 0
 
