@@ -2,22 +2,25 @@
 
 When they were first and last seen, and which one-time notices they were given: the privacy
 notice (before the first message), the sentence saying the assistant never needs personal
-numbers (the first time one was masked), and an erase request waiting for confirmation.
+numbers (the first time one was masked), an erase request waiting for confirmation, and the
+buttons last offered (a typed title acts as pressing one: app/buttons.py).
 A row goes DATA_RETENTION_DAYS after the person was last seen, or when they are forgotten.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import DateTime, String, delete
+from sqlalchemy import DateTime, String, Text, delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app import buttons
 from app.clock import Clock, aware, utc_now
 from app.database import Base, Database
 from app.privacy import sender_key
+from connectors.message import Button
 
 
 class ContactRow(Base):
@@ -30,6 +33,7 @@ class ContactRow(Base):
     notice_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     masked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     erase_asked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    offered: Mapped[str | None] = mapped_column(Text)  # the buttons last offered (app.buttons.dump)
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class Contact:
     notice_at: datetime | None = None
     masked_at: datetime | None = None
     erase_asked_at: datetime | None = None
+    offered: list[Button] = field(default_factory=list)
 
 
 class Contacts:
@@ -70,6 +75,7 @@ class Contacts:
                         notice_at=row.notice_at and aware(row.notice_at),
                         masked_at=row.masked_at and aware(row.masked_at),
                         erase_asked_at=row.erase_asked_at and aware(row.erase_asked_at),
+                        offered=buttons.load(row.offered),
                     )
                     row.last_seen = now
                     return before
@@ -87,6 +93,13 @@ class Contacts:
             if row is not None:
                 for name, value in moments.items():
                     setattr(row, name, value)
+
+    def offer(self, sender: str, offered: list[Button]) -> None:
+        """Remember the buttons just shown to ``sender`` (a typed title then presses one)."""
+        with self._session.begin() as session:
+            row = session.get(ContactRow, self.key(sender))
+            if row is not None:
+                row.offered = buttons.dump(offered)
 
     def purge(self, cutoff: datetime) -> int:
         with self._session.begin() as session:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from actions.replies import MENU_BUTTONS
-from app import texts
+from app import buttons, texts
 from app.clock import Clock, utc_now
 from app.contacts import Contact, Contacts
 from app.limits import Limits
@@ -138,18 +138,30 @@ class Pipeline:
         if marks:
             await self.work.io(self.contacts.mark, inbound.sender, **marks)
         if erase is not None:
-            if not erase.ended:
-                erase.messages[:0] = before
-            return erase
+            if erase.ended:
+                return erase
+            erase.messages[:0] = before
+            return await self._offered(inbound, erase)
+        text = masked.text
+        pressed = buttons.match(text, contact.offered)
+        if pressed is not None:  # a typed title is the button's payload
+            text = pressed.payload
         try:
             async with self.work.slot(wait):
-                messages = await self.converse(inbound, masked.text)
+                messages = await self.converse(inbound, text)
         except Busy:
             logger.warning(
                 "chat channel=%s sender=%s: every slot busy", inbound.channel, self.tag(inbound.sender)
             )
             return Reply([*before, OutgoingMessage(text=texts.BUSY)], 503)
-        return Reply([*before, *messages])
+        return await self._offered(inbound, Reply([*before, *messages]))
+
+    async def _offered(self, inbound: Inbound, reply: Reply) -> Reply:
+        """Remember the buttons of ``reply`` for the person's next message; return the reply."""
+        shown = buttons.offered_in(reply.messages)
+        if shown:
+            await self.work.io(self.contacts.offer, inbound.sender, shown)
+        return reply
 
     async def note(self, inbound: Inbound, message: OutgoingMessage) -> Reply:
         """A fixed reply that needs no conversation (the assistant reads text only; a button that
@@ -161,7 +173,7 @@ class Pipeline:
         before, marks = self._notices(inbound, contact, frozenset())
         if marks:
             await self.work.io(self.contacts.mark, inbound.sender, **marks)
-        return Reply([*before, message])
+        return await self._offered(inbound, Reply([*before, message]))
 
     async def attachment(self, inbound: Inbound) -> Reply:
         """A photo, file, sticker, voice note or location: the assistant reads text only."""

@@ -24,10 +24,10 @@ from app.pipeline import MENU, Inbound, Pipeline, SendFailed
 from connectors.message import OutgoingMessage
 from connectors.telegram import (
     COMMANDS,
-    CallbackPayloads,
     PerChatUpdateProcessor,
     Unsent,
     command_payload,
+    inline_payload,
     send_messages,
     sender_id,
 )
@@ -57,7 +57,6 @@ class _MaskToken(logging.Filter):
 class TelegramChannel:
     application: Application
     webhook: bool
-    callbacks: CallbackPayloads
     mask: _MaskToken
 
 
@@ -90,7 +89,7 @@ def _add_handlers(app: FastAPI, channel: TelegramChannel) -> None:
 
     async def send(recipient: str, messages: list[OutgoingMessage]) -> None:
         try:
-            await send_messages(bot, int(recipient), messages, channel.callbacks)
+            await send_messages(bot, int(recipient), messages)
         except Unsent as exc:
             raise SendFailed(f"unavailable: {exc}", exc.unsent) from exc
 
@@ -115,7 +114,8 @@ def _add_handlers(app: FastAPI, channel: TelegramChannel) -> None:
         chat_id = update.effective_chat.id if update.effective_chat else query.from_user.id
         with contextlib.suppress(TelegramError):
             await query.answer()
-        payload = channel.callbacks.decode(query.data or "") or _button_title(update)
+        # A long payload's button answers with its title: the pipeline maps it back.
+        payload = inline_payload(query.data or "") or _button_title(update)
         if payload is None:
             expired = OutgoingMessage(text=texts.BUTTON_EXPIRED, buttons=MENU)
             reply = await pipeline().note(Inbound(channel="tg", sender=sender_id(chat_id), text=""), expired)
@@ -142,7 +142,7 @@ def _add_handlers(app: FastAPI, channel: TelegramChannel) -> None:
 
 
 def _button_title(update: Update) -> str | None:
-    """The pressed button's title, when its payload was forgotten (e.g. after a restart)."""
+    """The pressed button's title (a long payload's button carries only a hash of it)."""
     query = update.callback_query
     markup = getattr(query.message, "reply_markup", None)
     for row in markup.inline_keyboard if markup else ():
@@ -174,9 +174,7 @@ async def start_telegram(app: FastAPI) -> None:
     )
     if webhook:
         builder = builder.updater(None)
-    channel = TelegramChannel(
-        application=builder.build(), webhook=webhook, callbacks=CallbackPayloads(), mask=mask
-    )
+    channel = TelegramChannel(application=builder.build(), webhook=webhook, mask=mask)
     _add_handlers(app, channel)
     application = channel.application
     try:

@@ -4,12 +4,11 @@ Pure python-telegram-bot code; the FastAPI side (webhook, lifecycle, conversatio
 
 Callback data scheme: Telegram limits ``callback_data`` to 64 bytes, and payloads such as
 ``/start_guide{"procedure": "cap-giay-chung-nhan-quyen-su-dung-dat"}`` are longer. A payload's
-JSON part is first compacted; if ``"p:" + payload`` then fits in 64 bytes it travels inline
-(stateless, survives restarts). Otherwise the button carries ``"k:" + a 16-character hash`` and
-the payload is kept in a bounded in-memory map (least recently used entry dropped first). The
-hash is deterministic, so the same payload always reuses one entry: the map holds the distinct
-long payloads (a few hundred), not one entry per message sent. A key no longer known (after a
-restart) resolves to None and the caller falls back to the button's title.
+JSON part is first compacted; if ``"p:" + payload`` then fits in 64 bytes it travels inline.
+Otherwise the button carries ``"k:" + a 16-character hash`` of the payload (distinct buttons,
+distinct data) and the press is answered by the button's title, which the app maps back to the
+payload like a typed title (the buttons last offered to each person are kept in the app
+database: app/buttons.py). Nothing is kept in memory, so every button survives a restart.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ import base64
 import hashlib
 import json
 import re
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Awaitable
 from typing import Any
 
@@ -71,37 +70,19 @@ def compact_payload(payload: str) -> str:
     return payload
 
 
-class CallbackPayloads:
-    """Button payloads to ``callback_data`` and back (scheme in the module docstring)."""
+def callback_data(payload: str) -> str:
+    """A button's ``callback_data`` (scheme in the module docstring)."""
+    payload = compact_payload(payload)
+    inline = "p:" + payload
+    if len(inline.encode("utf-8")) <= CALLBACK_DATA_LIMIT:
+        return inline
+    digest = hashlib.blake2b(payload.encode("utf-8"), digest_size=12).digest()
+    return "k:" + base64.urlsafe_b64encode(digest).decode("ascii")
 
-    def __init__(self, capacity: int = 10_000) -> None:
-        self.capacity = capacity
-        self._payloads: OrderedDict[str, str] = OrderedDict()
 
-    def encode(self, payload: str) -> str:
-        payload = compact_payload(payload)
-        inline = "p:" + payload
-        if len(inline.encode("utf-8")) <= CALLBACK_DATA_LIMIT:
-            return inline
-        digest = hashlib.blake2b(payload.encode("utf-8"), digest_size=12).digest()
-        key = "k:" + base64.urlsafe_b64encode(digest).decode("ascii")
-        self._payloads[key] = payload
-        self._payloads.move_to_end(key)
-        while len(self._payloads) > self.capacity:
-            self._payloads.popitem(last=False)
-        return key
-
-    def decode(self, data: str) -> str | None:
-        """The payload behind a button's data; None for a forgotten key or foreign data."""
-        if data.startswith("p:"):
-            return data[2:]
-        payload = self._payloads.get(data)
-        if payload is not None:
-            self._payloads.move_to_end(data)
-        return payload
-
-    def __len__(self) -> int:
-        return len(self._payloads)
+def inline_payload(data: str) -> str | None:
+    """The payload a button's data carries inline; None for a long payload's key or foreign data."""
+    return data[2:] if data.startswith("p:") else None
 
 
 def utf16_units(char: str) -> int:
@@ -120,7 +101,7 @@ def message_text(message: OutgoingMessage) -> str:
     return "\n".join(lines)
 
 
-def render(message: OutgoingMessage, callbacks: CallbackPayloads) -> list[dict[str, Any]]:
+def render(message: OutgoingMessage) -> list[dict[str, Any]]:
     """The ``send_message`` keyword arguments for one message: one call per chunk of text,
     the buttons (one per row, titles are long) under the last chunk."""
     chunks = split_text(message_text(message), TEXT_LIMIT, utf16_units) or (
@@ -132,7 +113,7 @@ def render(message: OutgoingMessage, callbacks: CallbackPayloads) -> list[dict[s
     if calls and message.buttons:
         calls[-1]["reply_markup"] = InlineKeyboardMarkup(
             [
-                [InlineKeyboardButton(button.title, callback_data=callbacks.encode(button.payload))]
+                [InlineKeyboardButton(button.title, callback_data=callback_data(button.payload))]
                 for button in message.buttons
             ]
         )
@@ -147,11 +128,9 @@ class Unsent(Exception):
         self.unsent = unsent
 
 
-async def send_messages(
-    bot: Bot, chat_id: int, messages: list[OutgoingMessage], callbacks: CallbackPayloads
-) -> None:
+async def send_messages(bot: Bot, chat_id: int, messages: list[OutgoingMessage]) -> None:
     """Send the conversation's replies to one chat, in order; :class:`Unsent` on the first failure."""
-    calls = [call for message in messages for call in render(message, callbacks)]
+    calls = [call for message in messages for call in render(message)]
     for index, call in enumerate(calls):
         try:
             await bot.send_message(chat_id=chat_id, **call)

@@ -6,7 +6,8 @@ customer-service message (``POST /v3.0/oa/message/cs``).
 
 Zalo's limits, from its documentation and SDKs (not all confirmed against a real OA): a text of
 at most 2000 characters, at most 5 buttons under one message, a button title of at most 100
-characters and an ``oa.query.show`` payload of at most 1000 characters.
+characters and an ``oa.query.show`` payload of at most 1000 characters. A button's payload
+is its title (what Zalo shows as the person's message); the app maps it back.
 """
 
 from __future__ import annotations
@@ -144,11 +145,11 @@ def _title(title: str) -> str:
 def _actions(message: OutgoingMessage) -> list[dict[str, Any]]:
     actions: list[dict[str, Any]] = []
     for button in message.buttons:
-        # The payload comes back as the person's text. One too long for Zalo cannot be cut
-        # (a cut intent payload is garbage), so the title goes instead: the bot reads it as text.
-        fallback = " ".join(button.title.split())[:PAYLOAD_MAX]
-        payload = button.payload if 0 < len(button.payload) <= PAYLOAD_MAX else fallback
-        actions.append({"title": _title(button.title), "type": "oa.query.show", "payload": payload})
+        # oa.query.show sends its payload back as the person's own message, shown in their chat:
+        # the button's title, readable, which the app maps back to the payload it stands for (a
+        # typed title acts as pressing the button, app/buttons.py), never "/start_guide{...}".
+        title = " ".join(button.title.split())
+        actions.append({"title": _title(title), "type": "oa.query.show", "payload": title[:PAYLOAD_MAX]})
     for link in message.links:
         if link.url.startswith(("https://", "http://")):
             actions.append({"title": _title(link.title), "type": "oa.open.url", "payload": {"url": link.url}})

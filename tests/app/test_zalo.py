@@ -245,7 +245,7 @@ def test_sticker_gets_a_polite_note_with_the_menu(client, fake):
     assert message["text"] == texts.TEXT_ONLY
     buttons = message["attachment"]["payload"]["buttons"]
     assert {b["type"] for b in buttons} == {"oa.query.show"}
-    assert "/start_guide" in [b["payload"] for b in buttons]
+    assert "Hướng dẫn nộp hồ sơ trực tuyến" in [b["payload"] for b in buttons]
 
 
 @pytest.mark.parametrize(
@@ -469,11 +469,20 @@ def test_follow_and_a_button_payload_through_the_real_bot(stack, tmp_path, fake)
         assert welcome["text"].startswith("Xin chào")
         buttons = welcome["attachment"]["payload"]["buttons"]
         assert {b["type"] for b in buttons} == {"oa.query.show"}
-        assert "/start_guide" in [b["payload"] for b in buttons]
+        # Zalo shows a pressed button's payload as the person's own message: it is the title.
+        [guide] = [b["payload"] for b in buttons if b["title"] == "Hướng dẫn nộp hồ sơ trực tuyến"]
+        assert guide == "Hướng dẫn nộp hồ sơ trực tuyến"
 
-        # A button payload comes back from Zalo as the person's text.
-        post(client, event(user=user, text='/start_guide{"procedure": "dang-ky-khai-sinh"}'))
+        post(client, event(user=user, text=guide))  # pressed: the title comes back as text
         wait_for(lambda: len(answers(fake, user)) > 1, timeout=60)
+        offered = [
+            b
+            for s in fake.sends[-1:]
+            for b in s["body"]["message"].get("attachment", {}).get("payload", {}).get("buttons", [])
+        ]
+        [birth] = [b["payload"] for b in offered if b["title"] == "Đăng ký khai sinh"]
+        post(client, event(user=user, text=birth))
+        wait_for(lambda: len(answers(fake, user)) > 2, timeout=60)
     tracker = httpx.get(
         f"{stack.settings.rasa_url}/conversations/zalo:{user}/tracker",
         params={"token": stack.settings.rasa_auth_token},

@@ -23,9 +23,10 @@ from connectors.telegram import (
     CHOOSE_TEXT,
     COMMANDS,
     TEXT_LIMIT,
-    CallbackPayloads,
     PerChatUpdateProcessor,
+    callback_data,
     command_payload,
+    inline_payload,
     render,
     send_messages,
     utf16_units,
@@ -184,42 +185,30 @@ def keyboard(params: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def test_short_payloads_travel_inline_with_compact_json():
-    callbacks = CallbackPayloads()
-    assert callbacks.encode("/start_guide") == "p:/start_guide"
-    assert callbacks.encode('/rate{"rating": 5}') == 'p:/rate{"rating":5}'
-    assert callbacks.decode('p:/rate{"rating":5}') == '/rate{"rating":5}'
-    assert len(callbacks) == 0, "inline payloads keep no server-side state"
+    assert callback_data("/start_guide") == "p:/start_guide"
+    assert callback_data('/rate{"rating": 5}') == 'p:/rate{"rating":5}'
+    assert inline_payload('p:/rate{"rating":5}') == '/rate{"rating":5}'
 
 
 @pytest.mark.parametrize(
     "payload",
     [LONG_PAYLOAD, "Thủ tục đăng ký khai sinh có yếu tố nước ngoài cần giấy tờ gì", "/x{" + "a" * 100],
 )
-def test_long_payloads_get_a_short_key_that_resolves(payload):
-    callbacks = CallbackPayloads()
-    data = callbacks.encode(payload)
-    assert data.startswith("k:")
-    assert len(data.encode("utf-8")) <= CALLBACK_DATA_LIMIT
-    assert callbacks.decode(data) == (compact_long() if payload == LONG_PAYLOAD else payload)
-    assert callbacks.encode(payload) == data, "the same payload reuses its key"
-    assert len(callbacks) == 1
+def test_long_payloads_get_a_short_key_the_title_answers_for(payload):
+    data = callback_data(payload)
+    assert data.startswith("k:") and len(data.encode("utf-8")) <= CALLBACK_DATA_LIMIT
+    assert callback_data(payload) == data, "the same payload, the same key"
+    assert inline_payload(data) is None, "the press is answered by the button's title (app side)"
 
 
-def test_the_payload_map_is_bounded_and_forgets_the_least_recently_used():
-    callbacks = CallbackPayloads(capacity=3)
-    keys = [callbacks.encode(f'/start_guide{{"procedure": "{"x" * 60}-{i}"}}') for i in range(4)]
-    assert len(set(keys)) == 4
-    assert len(callbacks) == 3
-    assert callbacks.decode(keys[0]) is None, "the oldest entry was dropped"
-    assert callbacks.decode(keys[1]) is not None  # now the most recently used
-    callbacks.encode("/y{" + "b" * 80)
-    assert callbacks.decode(keys[1]) is not None
-    assert callbacks.decode(keys[2]) is None
+def test_distinct_long_payloads_get_distinct_keys():
+    keys = {callback_data(f'/start_guide{{"procedure": "{"x" * 60}-{i}"}}') for i in range(50)}
+    assert len(keys) == 50
 
 
 @pytest.mark.parametrize("data", ["", "k:unknownkey00000", "/start_guide", "x" * 64])
-def test_unknown_callback_data_resolves_to_nothing(data):
-    assert CallbackPayloads().decode(data) is None
+def test_data_that_carries_no_payload_inline_resolves_to_nothing(data):
+    assert inline_payload(data) is None
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -287,8 +276,7 @@ def test_links_and_image_render_as_text_and_buttons_as_an_inline_keyboard():
         links=[Link(title="Cổng Dịch vụ công", url="https://dichvucong.gov.vn")],
         image="https://example.gov.vn/buoc-1.png",
     )
-    callbacks = CallbackPayloads()
-    [call] = render(message, callbacks)
+    [call] = render(message)
     assert call["text"].splitlines() == [
         "Anh/chị nộp hồ sơ trên Cổng Dịch vụ công.",
         "🔗 Cổng Dịch vụ công: https://dichvucong.gov.vn",
@@ -296,14 +284,12 @@ def test_links_and_image_render_as_text_and_buttons_as_an_inline_keyboard():
     ]
     [[button]] = call["reply_markup"].inline_keyboard
     assert button.text == "Hướng dẫn nộp trực tuyến"
-    assert callbacks.decode(button.callback_data) == compact_long()
+    assert button.callback_data == callback_data(compact_long())
     assert (
-        render(OutgoingMessage(text="", buttons=[Button(title="Có", payload="/affirm")]), callbacks)[0][
-            "text"
-        ]
+        render(OutgoingMessage(text="", buttons=[Button(title="Có", payload="/affirm")]))[0]["text"]
         == CHOOSE_TEXT
     )
-    assert render(OutgoingMessage(text="  "), callbacks) == []
+    assert render(OutgoingMessage(text="  ")) == []
 
 
 def compact_long() -> str:
@@ -318,7 +304,7 @@ async def test_a_long_reply_is_sent_through_the_bot_api_in_order(fake_api):
         buttons=[Button(title="Tiếp theo", payload="/guide_next"), Button(title="Gặp", payload=LONG_PAYLOAD)],
     )
     async with Bot(TOKEN, base_url=fake_api.base_url) as bot:
-        await send_messages(bot, 4242, [reply, OutgoingMessage(text="Xong.")], CallbackPayloads())
+        await send_messages(bot, 4242, [reply, OutgoingMessage(text="Xong.")])
     calls = fake_api.sent("sendMessage")
     assert [c["chat_id"] for c in calls] == [4242] * len(calls)
     assert len(calls) == 4 and calls[-1]["text"] == "Xong."
