@@ -140,6 +140,7 @@ bench: install train index
 	@$(PY) -m benchmarks.event_loop
 	@$(PY) -m benchmarks.search
 	@$(PY) -m benchmarks.task_success
+	@$(PY) -m benchmarks.typed_replies
 
 lock:
 	@echo "==> Re-resolving the app environment into requirements/app-lock.txt"

@@ -3,7 +3,8 @@
 On 1 July 2025 Vietnam dropped the district level and went from 63 provinces to 34, merging
 most communes and wards too. People still write the old three-level address
 (``P. Bến Nghé, Q.1, tp hcm``) as often as the new two-level one (``Phường Sài Gòn, TP HCM``);
-``resolve_address`` reads either and names the unit that now receives the citizen's dossier.
+``resolve_address`` reads either and names the unit that now receives the citizen's dossier;
+``resolve_area`` reads a bare old district or province and names the province it is in now.
 
 Parsing and the 63 → 34 mapping come from the ``vietnamadminunits`` package, whose data ships
 in the wheel (nothing is downloaded at run time). It is imported on first use so that
@@ -37,6 +38,27 @@ class Address:
     province: str  # full name, e.g. "Thành phố Hồ Chí Minh"
     old: str | None  # "ward, district, province" as the person's old-naming address had it
     changed: bool  # the ward or province name differs from the old one (the district always goes)
+
+
+@dataclass(frozen=True)
+class Area:
+    """An old district/city (or only a province) and the province it belongs to since 1 July 2025."""
+
+    district: str | None  # "Thành phố Thủ Dầu Một"
+    old_province: str  # "Tỉnh Bình Dương"
+    province: str  # "Thành phố Hồ Chí Minh"
+
+    def text(self) -> str:
+        if self.old_province != self.province:
+            where = f"{self.district or self.old_province} ({self.old_province} cũ) nay thuộc {self.province}"
+            if not self.district:
+                where = f"{self.old_province} nay thuộc {self.province}"
+        elif self.district:
+            where = f"{self.district} vẫn thuộc {self.province}"
+        else:
+            where = f"anh/chị ở {self.province}"
+        lost = "; cấp huyện không còn nữa" if self.district else ""
+        return f"Theo địa giới mới, {where}{lost}. {replies.BY_NEW_NAME}"
 
 
 def resolve_address(text: str) -> Address | None:
@@ -95,43 +117,64 @@ def _from_new_naming(text: str) -> Address | None:
     return None
 
 
+def resolve_area(text: str) -> Area | None:
+    """A bare old district/city or province ("tôi ở Thủ Dầu Một", "Bình Dương") and its province now.
+
+    For when ``resolve_address`` finds no commune: the person then learns the province in force
+    and chooses the commune by its new name. The name must be written as whole words (the parser
+    also finds names inside other words: "chưa có" holds "Chũ"). Never raises.
+    """
+    try:
+        text = clean(text)
+        if not text or len(text) > MAX_CHARS:
+            return None
+        return _area(text)
+    except Exception as exc:  # third-party parser fed with arbitrary user text
+        logger.warning("area could not be parsed: %s", type(exc).__name__)
+        return None
+
+
+def _area(text: str) -> Area | None:
+    from vietnamadminunits import ParseMode, convert_address, parse_address
+
+    old = parse_address(text, mode=ParseMode.LEGACY, level=2)
+    if not old.province:
+        return None
+    typed = words(fold(text))
+    name = words(fold(old.short_district or old.short_province or ""))
+    if not name or not any(typed[i : i + len(name)] == name for i in range(len(typed) - len(name) + 1)):
+        return None
+    new = convert_address(f"{old.district}, {old.province}" if old.district else old.province)
+    if not new.province:
+        return None
+    return Area(district=old.district or None, old_province=old.province, province=new.province)
+
+
 async def where_to_submit(guide: Guide, state: GuideState, text: str) -> None:
-    """Name the person's new commune/ward and province; in the guide, carry on to "ready"."""
+    """Name the person's new commune/ward and province; in the guide, carry on to "ready".
+
+    What cannot be read is asked for once more (the question is never shown a third time in a
+    row); a bare old district or province gives the province in force, and the guide goes on.
+    """
     found = await guide.services.run_compute(resolve_address, text)
     procedure = guide.procedure(state.procedure)
-    in_guide = state.stage == ADDRESS and procedure is not None and state.step is None
     if found is None:
-        state.address_attempts += 1
-        if state.address_attempts < 2:
-            if state.stage is None:
-                state.stage = PLACE
-            guide.say(
-                text=(
-                    "Tôi chưa nhận ra địa chỉ này. Anh/chị nhắn lại gồm xã/phường và tỉnh/thành phố "
-                    "(tên cũ thì thêm quận/huyện), ví dụ: phường Bến Nghé, quận 1, TP Hồ Chí Minh."
-                ),
-                buttons=[{"title": "Bỏ qua", "payload": "/deny"}],
-            )
-            return
-        guide.say(
-            text="Tôi vẫn chưa xác định được đơn vị hành chính. Khi nộp, anh/chị chọn đúng xã/phường nơi "
-            "cư trú theo tên mới (từ 1/7/2025)."
-        )
-    else:
-        state.address, state.address_attempts = f"{found.ward}, {found.province}", 0
-        unit = f"{found.ward}, {found.province}"
-        lines = [f"Theo địa giới mới (từ 1/7/2025), địa chỉ của anh/chị thuộc {unit}."]
-        if found.old and found.changed:
-            lines.append(f"Tên cũ: {found.old}.")
-        if procedure is not None:
-            lines.append(f"Hồ sơ {procedure.name} nộp tại: {replies.agency_text(procedure, state.address)}")
-        guide.say(text="\n".join(lines))
-    if in_guide:
-        guide.ready(state)
-    elif state.stage in {ADDRESS, PLACE}:
-        state.stage = None
-    else:
-        guide.remind(state)
+        area = await guide.services.run_compute(resolve_area, text)
+        if area is not None:
+            return guide.skip_address(state, area.text())
+        if state.stage is not None and state.stage not in {ADDRESS, PLACE}:
+            return guide.unclear(state)  # mid-guide, text that is no address answers nothing
+        if state.stage is not None and max(state.asks, 1) >= 2:
+            return guide.skip_address(state, replies.ADDRESS_UNREAD)
+        return guide.ask_address(state, again=True, stage=state.stage or PLACE)
+    state.address, state.address_attempts = f"{found.ward}, {found.province}", 0
+    lines = [f"Theo địa giới mới (từ 1/7/2025), địa chỉ của anh/chị thuộc {state.address}."]
+    if found.old and found.changed:
+        lines.append(f"Tên cũ: {found.old}.")
+    if procedure is not None:
+        lines.append(f"Hồ sơ {procedure.name} nộp tại: {replies.agency_text(procedure, state.address)}")
+    guide.say(text="\n".join(lines))
+    return guide.after_address(state)
 
 
 class ActionWhereToSubmit(GuideAction):

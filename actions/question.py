@@ -5,8 +5,9 @@ same topic and, for a procedure, the online walkthrough); an unsure one (the bes
 as buttons); and, on a second miss in a row, the centre's contact details.
 
 Mid-guide, the message may be what the guide asked for (a procedure's name, a description of
-a problem, an address): that comes first. A real question is answered and the guide carries on
-where the person was.
+a problem, an address): that comes first (the address is read in ``actions.guide.reading``). A
+real question is answered and the guide carries on where the person was; at a question of the
+guide, a message the knowledge base cannot answer is an unclear reply to that question.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from rasa_sdk.events import SlotSet
 
 from actions import replies
 from actions.guide import Guide, GuideAction, is_payload
+from actions.guide.reading import MISSES_SLOT
 from actions.services import Services
-from actions.state import ADDRESS, CHOOSE, PLACE, PROBLEM, GuideState
+from actions.state import CHOOSE, PROBLEM, QUESTIONS, GuideState
 
 logger = logging.getLogger(__name__)
-MISSES_SLOT = "question_misses"
+__all__ = ["MISSES_SLOT", "ActionAnswerQuestion", "answer"]
 
 
 async def answer(
@@ -32,6 +34,12 @@ async def answer(
     """Search the knowledge base for the latest message; returns the events besides the state's."""
     query = (tracker.latest_message or {}).get("text") or ""
     knowledge = services.knowledge
+    pressed = next(tracker.get_latest_entity_values("entry"), None)
+    if knowledge is not None and pressed:  # a topic button: that entry, not a search of its words
+        result = knowledge.answer_entry(str(pressed))
+        if result is None:
+            return miss(services, guide, tracker, state, suggestions=[])
+        return say_answer(guide, tracker, state, knowledge, result)
     if knowledge is None or not query.strip() or is_payload(query):
         return miss(services, guide, tracker, state, suggestions=[])
     try:
@@ -40,10 +48,25 @@ async def answer(
         logger.exception("knowledge search failed")
         return miss(services, guide, tracker, state, suggestions=[])
     if result.answer is None:
+        if state.stage in QUESTIONS and state.stage != PROBLEM:
+            guide.unclear(state)  # at a question of the guide, an unanswerable reply is an unclear answer
+            return []
         return miss(services, guide, tracker, state, suggestions=result.hits[:3])
+    return say_answer(guide, tracker, state, knowledge, result)
+
+
+def say_answer(
+    guide: Guide, tracker: Tracker, state: GuideState, knowledge: Any, result: Any
+) -> list[dict[str, Any]]:
+    """The answer with its source, related questions, the walkthrough and a person as buttons."""
     found = result.answer
-    buttons = [{"title": hit.title, "payload": hit.title} for hit in result.related]
-    topic = knowledge.topic(found.slug)
+    buttons = [replies.topic_button(hit) for hit in result.related]
+    # The procedure the message asks for (the entity weighs the whole request) wins over the
+    # topic of the best answer: "tách hộ khẩu riêng khỏi bố mẹ" is about tách hộ.
+    named = next(
+        (slug for slug in tracker.get_latest_entity_values("procedure") if guide.procedure(slug)), None
+    )
+    topic = guide.procedure(named) if named else knowledge.topic(found.slug)
     if topic is not None and topic.kind == "procedure" and not state.active:
         state.procedure = topic.slug  # "lệ phí bao nhiêu?" next is about this procedure
         buttons.append({"title": "Hướng dẫn nộp trực tuyến", "payload": replies.guide_payload(topic.slug)})
@@ -71,11 +94,19 @@ def miss(
         )
         guide.remind(state)
         return [SlotSet(MISSES_SLOT, 0.0)]
+    named = next(
+        (slug for slug in tracker.get_latest_entity_values("procedure") if guide.procedure(slug)), None
+    )
+    walkthrough = (
+        [{"title": f"Hướng dẫn nộp: {replies.short_name(guide.procedure(named).name)}",
+          "payload": replies.guide_payload(named)}]
+        if named and not state.active
+        else []
+    )  # fmt: skip
     if suggestions:
         guide.say(
             text="Tôi chưa chắc đã hiểu đúng câu hỏi. Anh/chị đang hỏi về nội dung nào dưới đây?",
-            buttons=[{"title": hit.title, "payload": hit.title} for hit in suggestions]
-            + [replies.STAFF_BUTTON],
+            buttons=[*(replies.topic_button(hit) for hit in suggestions), *walkthrough, replies.STAFF_BUTTON],
         )
     else:
         guide.say(
@@ -83,7 +114,7 @@ def miss(
                 "Xin lỗi, tôi chưa tìm thấy thông tin cho câu hỏi này. Anh/chị có thể nói rõ tên thủ tục "
                 f"hoặc tra cứu trên Cổng Dịch vụ công: {centre.portal_url}"
             ),
-            buttons=[replies.STAFF_BUTTON],
+            buttons=[*walkthrough, replies.STAFF_BUTTON],
         )
     guide.remind(state)
     return [SlotSet(MISSES_SLOT, float(misses))]
@@ -98,16 +129,11 @@ class ActionAnswerQuestion(GuideAction):
         if state.stage == CHOOSE:
             slug, candidates = await guide.resolve(tracker)
             if slug is not None:
-                guide.begin(state, slug, confirm=True)
+                guide.begin(state, slug, confirm=not is_payload(text))
                 return [SlotSet(MISSES_SLOT, 0.0)]
             if candidates:
-                guide.ask_which(state, candidates)
+                guide.choose_again(state, candidates)
                 return []
         if state.stage == PROBLEM and guide.troubleshoot(state, text):
             return [SlotSet(MISSES_SLOT, 0.0)]
-        if state.stage in {ADDRESS, PLACE}:
-            from actions.address import where_to_submit
-
-            await where_to_submit(guide, state, text)
-            return []
         return await answer(self._services, guide, tracker, state)

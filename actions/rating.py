@@ -1,4 +1,9 @@
-"""The satisfaction rating at the end of a guide, and the optional comment after it."""
+"""The satisfaction rating at the end of a guide, and the optional comment after it.
+
+A rating is taken only right after the guide asked for one. An unreadable one is asked for
+once more, then the guide ends without a rating; "không" or "bỏ qua" ends it at once. The
+comment form's "Bỏ qua" skips the comment, typed or pressed.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
+from actions.guide import Guide, GuideAction
+from actions.guide.reading import says_skip
 from actions.services import Rating, Services
 from actions.state import RATING, GuideState
 from knowledge.text import normalize
@@ -24,6 +31,7 @@ WORDS = [
     ("te qua", 1),
     ("binh thuong", 3),
     ("tam duoc", 3),
+    ("cung duoc", 3),
     ("rat hai long", 5),
     ("hai long", 4),
 ]
@@ -60,27 +68,28 @@ def score_of(tracker: Tracker) -> int | None:
     return None
 
 
-class ActionStoreRating(Action):
-    def __init__(self, services: Services) -> None:
-        self._services = services
-
+class ActionStoreRating(GuideAction):
     def name(self) -> str:
         return "action_store_rating"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        state = GuideState.read(tracker)
+        events = await super().run(dispatcher, tracker, domain)
+        if not any(event.get("event") == "slot" and event.get("name") == "rating_id" for event in events):
+            # No rating taken: the comment form that the rule starts next must not run.
+            events.append(FollowupAction("action_listen"))
+        return events
+
+    async def move(self, guide: Guide, state: GuideState, tracker: Tracker) -> list[dict[str, Any]] | None:
         if state.stage != RATING:
             # Only right after the assistant asked (end of a walkthrough), one rating per ask.
-            dispatcher.utter_message(text=NOT_ASKED, buttons=replies.MENU_BUTTONS)
-            return [FollowupAction("action_listen")]
+            guide.say(text=NOT_ASKED, buttons=replies.MENU_BUTTONS)
+            return None
         score = score_of(tracker)
         if score is None:
-            dispatcher.utter_message(
-                text="Anh/chị chọn một mức từ 1 đến 5 giúp tôi nhé:", buttons=replies.RATING_BUTTONS
-            )
-            return [FollowupAction("action_listen")]
+            guide.unclear(state)  # asked once more, then the guide ends without a rating
+            return None
         rating = Rating(
             sender=tracker.sender_id,
             channel=channel_of(tracker),
@@ -94,9 +103,9 @@ class ActionStoreRating(Action):
                 rating_id = await self._services.run_io(self._services.ratings.add, rating)
             except Exception:  # a lost rating must not end the conversation badly
                 logger.exception("could not store a rating")
-        dispatcher.utter_message(text="Cảm ơn anh/chị đã đánh giá!")
-        after = state.cleared()
-        return [SlotSet("rating_id", float(rating_id) if rating_id else None), *after.events(state)]
+        guide.say(text="Cảm ơn anh/chị đã đánh giá!")
+        state.end()
+        return [SlotSet("rating_id", float(rating_id) if rating_id else None)]
 
 
 class ActionStoreComment(Action):
@@ -113,9 +122,9 @@ class ActionStoreComment(Action):
         text = (tracker.get_slot("rating_comment") or "").strip()
         rating_id = tracker.get_slot("rating_id")
         events: list[dict[str, Any]] = [SlotSet("rating_comment", None), SlotSet("rating_id", None)]
-        if intent == "start_over":
+        if intent == "start_over" and not says_skip(text):  # the form's "Bỏ qua" typed is no start over
             return [*events, FollowupAction("action_start_over")]
-        if intent in NO_COMMENT or not text or text.startswith("/"):
+        if intent in NO_COMMENT or not text or text.startswith("/") or says_skip(text):
             dispatcher.utter_message(
                 text="Vâng ạ. Chúc anh/chị làm thủ tục thuận lợi! Khi cần, anh/chị cứ nhắn cho tôi.",
                 buttons=replies.MENU_BUTTONS,

@@ -6,6 +6,7 @@ person. Nothing here is written per procedure: every fact comes from the knowled
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -49,10 +50,39 @@ MENU_BUTTONS = [
     {"title": "Tra cứu hồ sơ đã nộp", "payload": "/check_dossier"},
     STAFF_BUTTON,
 ]
+START_OVER_BUTTONS = [
+    {"title": "Làm lại từ đầu", "payload": "/start_over"},
+    {"title": "Tiếp tục hướng dẫn", "payload": "/guide_next"},
+]
+START_BUTTON = {"title": "Bắt đầu", "payload": "/guide_next"}
+
+# Said in more than one place.
+UNCLEAR = "Tôi chưa hiểu ý anh/chị."
+STARTED_OVER = "Vâng, tôi sẽ hướng dẫn lại từ đầu. Anh/chị cần tôi giúp việc gì ạ?"
+BY_NEW_NAME = "Khi nộp, anh/chị chọn đúng xã/phường nơi cư trú theo tên mới (từ 1/7/2025)."
+ADDRESS_UNREAD = f"Tôi vẫn chưa xác định được đơn vị hành chính. {BY_NEW_NAME}"
+ASK_RATING = "Anh/chị chọn mức hài lòng giúp tôi:"
+NO_RATING = "Vâng ạ, không sao. Cảm ơn anh/chị đã làm theo hướng dẫn! Khi cần, anh/chị cứ nhắn cho tôi."
+
+
+def topic_button(hit: Any) -> dict[str, str]:
+    """A button for one entry of the knowledge base (a suggestion, a related question): pressing
+    it answers that entry, whatever its words would say to the classifier."""
+    return {"title": hit.title, "payload": f'/ask_question{{"entry": "{hit.id}"}}'}
 
 
 def guide_payload(slug: str) -> str:
     return f'/start_guide{{"procedure": "{slug}"}}'
+
+
+def short_name(name: str, limit: int = 60) -> str:
+    """A procedure's name short enough for a button: details in brackets go first, then words."""
+    if len(name) <= limit:
+        return name
+    name = " ".join(re.sub(r"\([^)]*\)", " ", name).split())
+    if len(name) <= limit:
+        return name
+    return name[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;–-") + "…"
 
 
 def portal_link(procedure: Procedure) -> dict[str, Any]:

@@ -20,6 +20,16 @@ PROBLEM = "problem"  # asked what went wrong at guide_step
 RATING = "rating"  # finished, waiting for the satisfaction rating
 RESUME = "resume"  # came back later: continue at guide_step?
 
+# Stages at which the guide has asked the person something and waits for the answer.
+QUESTIONS = {CHOOSE, CONFIRM, VNEID, ADDRESS, PLACE, READY, PROBLEM, RATING, RESUME}
+# Questions answered with yes or no.
+YES_NO = {CONFIRM, VNEID, RESUME}
+# Stages with progress that starting over would throw away (so it asks first).
+UNDER_WAY = {CONFIRM, VNEID, ADDRESS, READY, STEPS, PROBLEM, RESUME}
+
+# guide_pending values: a confirmation the guide asked for, valid for the next reply only.
+START_OVER = "start_over"  # "stop the guide of X and start over?"
+
 SLOTS = {
     "procedure": "procedure",
     "step": "guide_step",
@@ -29,7 +39,10 @@ SLOTS = {
     "human_help": "human_help",
     "address": "address",
     "address_attempts": "address_attempts",
+    "asks": "guide_asks",
+    "pending": "guide_pending",
 }
+NUMBERS = {"step", "failures", "address_attempts", "asks"}  # float slots
 
 
 @dataclass
@@ -41,7 +54,9 @@ class GuideState:
     failures: int = 0
     human_help: bool = False
     address: str | None = None
-    address_attempts: int = 0
+    address_attempts: int = 0  # 2: the address question was given up (skipped or unreadable twice)
+    asks: int = 0  # times in a row the question of ``stage`` was shown; never above 2 after a reply
+    pending: str | None = None
 
     @classmethod
     def read(cls, tracker: Tracker) -> GuideState:
@@ -56,6 +71,8 @@ class GuideState:
             human_help=bool(get("human_help")),
             address=get("address") or None,
             address_attempts=int(get("address_attempts") or 0),
+            asks=int(get("guide_asks") or 0),
+            pending=get("guide_pending") or None,
         )
 
     @property
@@ -67,6 +84,11 @@ class GuideState:
     def active(self) -> bool:
         """Some part of the guide is waiting for the person."""
         return self.stage is not None
+
+    @property
+    def under_way(self) -> bool:
+        """A guide with progress to lose is under way (starting over asks first)."""
+        return self.procedure is not None and self.stage in UNDER_WAY
 
     def copy(self) -> GuideState:
         return replace(self)
@@ -87,7 +109,7 @@ class GuideState:
         for item in fields(self):
             value = getattr(self, item.name)
             if value != getattr(before, item.name):
-                if item.name in {"step", "failures", "address_attempts"} and value is not None:
+                if item.name in NUMBERS and value is not None:
                     value = float(value)
                 changed.append(SlotSet(SLOTS[item.name], value))
         return changed

@@ -110,6 +110,19 @@ class Topic(Strict):
         return value
 
 
+class Ask(Strict):
+    """A request that means this procedure, whatever document of another procedure it names.
+
+    The procedure is what a message asks for when it holds one of ``words`` and, if ``about``
+    is given, one of ``about`` too ("mất" + "giấy khai sinh", "cải chính" alone). Words inside
+    one of ``unless`` mean something else there ("mất mấy ngày": takes how many days).
+    """
+
+    words: list[Text] = Field(min_length=1)
+    about: list[Text] = Field(default_factory=list)
+    unless: list[Text] = Field(default_factory=list)
+
+
 class Procedure(Topic):
     kind: Literal["procedure"]
     agency: Agency
@@ -120,6 +133,23 @@ class Procedure(Topic):
     online: Online
     result_delivery: Text
     legal_basis: list[Text] = Field(default_factory=list)
+    # The papers (or account) it issues, by the names people use: "giấy khai sinh", "căn cước".
+    # A message naming one while asking for something else merely mentions this procedure.
+    issues: list[Text] = Field(default_factory=list)
+    # What a request for this procedure says, beyond its name (see Ask).
+    asks: list[Ask] = Field(default_factory=list)
+    # A liên thông procedure: the procedures it does in one dossier, each by the words that name
+    # it. Two of them named in one message mean this procedure.
+    bundles: list[list[Text]] = Field(default_factory=list)
+
+    @field_validator("bundles")
+    @classmethod
+    def _several_parts(cls, value: list[list[Text]]) -> list[list[Text]]:
+        if len(value) == 1:
+            raise ValueError("a bundle has at least two parts")
+        if any(not part for part in value):
+            raise ValueError("every part of a bundle needs at least one phrase")
+        return value
 
 
 class Trouble(Validity):

@@ -224,6 +224,17 @@ class SearchService:
         answer = Answer(best.id, best.slug, best.question, round(score, 4), best.answer, best.source)
         return SearchResult(answer=answer, hits=hits, related=self._related(best, scored, related))
 
+    def answer_entry(self, entry_id: str, related: int = 2) -> SearchResult | None:
+        """One entry as the answer (a topic button pressed names it by id); None when it is not
+        in the index or not valid today."""
+        with self._lock:
+            entry = self._entries.get(entry_id)
+        if entry is None or not entry.valid_on(self.today()):
+            return None
+        answer = Answer(entry.id, entry.slug, entry.question, 1.0, entry.answer, entry.source)
+        hit = Hit(entry.id, entry.slug, entry.question, 1.0)
+        return SearchResult(answer=answer, hits=[hit], related=self._related(entry, [], related))
+
     def _related(self, best: Entry, scored: list[tuple[Entry, float]], limit: int) -> list[Hit]:
         """Other questions of the answer's topic: those closest to the query first."""
         today = self.today()

@@ -68,17 +68,22 @@ class Conversation:
         self.slots: dict = {}
         self.events: list[dict] = []
         self.last_message_at: float | None = None  # the timestamp of the person's last message
+        self.previous: str | None = None  # the action run last, which the tracker's events show
         self.actions = {action.name(): action for action in build_actions(services)}
 
     async def run(
         self, action: str, text: str = "", intent: str = "", entities: dict | None = None
     ) -> list[dict]:
         entity_list = [{"entity": name, "value": value} for name, value in (entities or {}).items()]
+        past = [{"event": "action", "name": self.previous}, {"event": "action", "name": "action_listen"}]
         tracker = Tracker(
             self.sender,
             dict(self.slots),
             {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": entity_list},
-            [{"event": "user", "text": text, "input_channel": "rest", "timestamp": self.last_message_at}],
+            [
+                *(past if self.previous else []),
+                {"event": "user", "text": text, "input_channel": "rest", "timestamp": self.last_message_at},
+            ],
             False,
             None,
             {},
@@ -86,6 +91,7 @@ class Conversation:
         )
         dispatcher = CollectingDispatcher()
         self.events = await self.actions[action].run(dispatcher, tracker, {})
+        self.previous = action
         for event in self.events:
             if event.get("event") == "slot":
                 self.slots[event["name"]] = event["value"]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from actions.address import Address, resolve_address
+from actions.address import Address, Area, resolve_address, resolve_area
 
 ROOT = Path(__file__).resolve().parents[2]
 HCM = "Thành phố Hồ Chí Minh"
@@ -181,8 +181,43 @@ def test_garbage_gives_none(text: str) -> None:
     assert resolve_address(text) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "area"),
+    [
+        ("tôi ở Thủ Dầu Một", Area("Thành phố Thủ Dầu Một", "Tỉnh Bình Dương", HCM)),
+        ("thu dau mot binh duong", Area("Thành phố Thủ Dầu Một", "Tỉnh Bình Dương", HCM)),
+        ("quận 3", Area("Quận 3", HCM, HCM)),
+        ("Q.Bình Thạnh", Area("Quận Bình Thạnh", HCM, HCM)),
+        ("nhà mình ở Bình Dương", Area(None, "Tỉnh Bình Dương", HCM)),
+        ("Hà Nội", Area(None, HN, HN)),
+    ],
+)
+def test_a_bare_old_district_or_province_gives_the_province_in_force(text: str, area: Area) -> None:
+    assert resolve_address(text) is None
+    assert resolve_area(text) == area
+
+
+def test_area_names_the_change_for_the_person() -> None:
+    area = resolve_area("Thủ Dầu Một")
+    assert area is not None
+    assert area.text().startswith(
+        "Theo địa giới mới, Thành phố Thủ Dầu Một (Tỉnh Bình Dương cũ) nay thuộc Thành phố Hồ Chí Minh; "
+        "cấp huyện không còn nữa."
+    )
+
+
+@pytest.mark.parametrize(
+    # "chưa có" holds the letters of "Chũ" (Bắc Giang): names must be whole words.
+    "text",
+    ["", "ok", "chưa có", "không biết", "tiếp theo", "xong rồi", "bỏ qua", "gần chợ Bến Thành", "a" * 400],
+)
+def test_replies_that_name_no_place_give_no_area(text: str) -> None:
+    assert resolve_area(text) is None
+
+
 def test_non_string_gives_none() -> None:
     assert resolve_address(None) is None  # type: ignore[arg-type]
+    assert resolve_area(None) is None  # type: ignore[arg-type]
 
 
 def test_importing_the_module_does_not_load_the_library() -> None:

@@ -279,3 +279,48 @@ async def test_unresolvable_address_asked_once_more_then_carry_on(conversation):
     messages = await conversation.run("action_answer_question", "gần chợ Bến Thành", "nlu_fallback")
     assert "vẫn chưa xác định" in conversation.text(messages)
     assert conversation.slots["guide_stage"] == READY
+
+
+async def test_unsure_choices_are_procedures_named_by_their_names(conversation, knowledge):
+    """Not the best entries' FAQ questions: one button per procedure, by name, related to the request."""
+    import json
+
+    from actions.guide.choose import RELATED
+    from actions.replies import short_name
+
+    text = "mất giấy tờ cần làm lại"
+    messages = await conversation.run("action_guide_start", text, "start_guide")
+    assert conversation.slots["guide_stage"] == CHOOSE
+    offered = [
+        button
+        for message in messages
+        for button in message.get("buttons") or []
+        if button["payload"].startswith("/start_guide{")
+    ]
+    slugs = [json.loads(button["payload"].removeprefix("/start_guide"))["procedure"] for button in offered]
+    assert 1 <= len(slugs) <= 3 and len(set(slugs)) == len(slugs)
+    for button, slug in zip(offered, slugs, strict=True):
+        assert button["title"] == short_name(knowledge.topic(slug).name)
+    hits = knowledge.search(text, 10).hits
+    weak = {hit.slug for hit in hits if hit.score < RELATED * hits[0].score}
+    assert weak and not weak & set(slugs), "hits far below the best one are not offered"
+
+
+def test_weak_hits_are_dropped_not_padded(conversation, dispatcher):
+    from actions.guide import Guide
+    from knowledge.search import Hit
+
+    guide = Guide(conversation.services, dispatcher)
+    hits = [
+        Hit(
+            "dvc-nop-ho-so-truc-tuyen/a",
+            "dvc-nop-ho-so-truc-tuyen",
+            "Nộp hồ sơ trực tuyến gồm những bước nào?",
+            0.6,
+        ),
+        Hit("dang-ky-khai-tu/giay-to", "dang-ky-khai-tu", "Đăng ký khai tử cần những giấy tờ gì?", 0.55),
+        Hit("tach-ho/o-dau", "tach-ho", "Tách hộ nộp hồ sơ ở đâu?", 0.3),
+    ]
+    assert [(hit.slug, hit.title) for hit in guide.related(hits)] == [("dang-ky-khai-tu", "Đăng ký khai tử")]
+    assert guide.related(hits[2:]) == [Hit("tach-ho/o-dau", "tach-ho", "Tách hộ", 0.3)]
+    assert guide.related([]) == []

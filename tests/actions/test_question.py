@@ -6,6 +6,7 @@ import json
 from dataclasses import replace
 
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.question import MISSES_SLOT, ActionAnswerQuestion
 
@@ -66,3 +67,25 @@ async def test_knowledge_base_not_open_is_a_polite_miss(services, dispatcher, lo
     await action.run(dispatcher, tracker_with(load_tracker, "làm giấy khai sinh cần gì"), {})
     [message] = dispatcher.messages
     assert services.centre.portal_url in message["text"]
+
+
+async def test_a_topic_button_answers_its_entry_whatever_its_words_say(
+    services, dispatcher, load_tracker, knowledge
+):
+    """Suggestions and related questions press /ask_question{"entry": id}: a title such as
+    "Xóa đăng ký thường trú…" is never handed to the classifier (where "xóa" reads as start over)."""
+    action = ActionAnswerQuestion(replace(services, knowledge=knowledge))
+    await action.run(dispatcher, tracker_with(load_tracker, "giấy tờ nhà đất của ông bà để lại"), {})
+    [unsure] = dispatcher.messages
+    topics = [b for b in unsure["buttons"] if b["payload"].startswith("/ask_question{")]
+    assert len(topics) == 3
+    entry_id = json.loads(topics[0]["payload"].removeprefix("/ask_question"))["entry"]
+
+    pressed = tracker_with(load_tracker, topics[0]["payload"])
+    state = pressed.current_state()
+    state["latest_message"]["entities"] = [{"entity": "entry", "value": entry_id}]
+    answered = CollectingDispatcher()
+    await action.run(answered, Tracker.from_dict(state), {})
+    [message] = answered.messages
+    assert message["text"].startswith(knowledge.answer_entry(entry_id).answer.text)
+    assert knowledge.answer_entry("no-such/entry") is None

@@ -115,7 +115,11 @@ def test_problem_twice_offers_a_person_and_start_over_clears(citizen):
     reply = citizen.say("/guide_problem")
     assert "/request_human" in payloads(reply)
     citizen.at("cap-phieu-ly-lich-tu-phap", 1)
-    reply = citizen.say("làm lại từ đầu")
+    reply = citizen.say("làm lại từ đầu")  # progress to lose: asked first, nothing lost yet
+    assert "làm lại từ đầu?" in text_of(reply)
+    citizen.at("cap-phieu-ly-lich-tu-phap", 1)
+    [restart] = [p for p in payloads(reply) if p == "/start_over"]
+    reply = citizen.say(restart)
     assert "hướng dẫn lại từ đầu" in text_of(reply)
     citizen.at(None, None)
 
