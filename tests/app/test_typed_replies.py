@@ -207,9 +207,34 @@ def test_no_question_is_shown_a_third_time_in_a_row(citizen, stage, typed):
     assert shown <= 2
 
 
+def guide_intents() -> set[str]:
+    """Intents whose rule (bot/data/rules/guide.yml) runs one of the guide's actions.
+
+    Every guide action reads the reply against the question asked before its own move
+    (actions/guide/reading.py), so at a guide question these intents lead to the same turn;
+    tests/actions/test_guide_reading.py runs each of them at each question.
+    """
+    rules = yaml.safe_load((ROOT / "bot/data/rules/guide.yml").read_text(encoding="utf-8"))["rules"]
+    intents = set()
+    for rule in rules:
+        steps = rule["steps"]
+        if not steps[-1].get("action", "").startswith("action_guide_"):
+            continue
+        for step in steps[:-1]:
+            intents.update(item["intent"] for item in step.get("or", [step]) if "intent" in item)
+    return intents
+
+
 def test_the_stories_hold_the_intents_the_classifier_gives(rasa_api, token):
     """bot/tests/stories/typed_replies.yml writes each typed reply with the intent the trained
-    model gives it (`rasa test core` takes a story's intent as written)."""
+    model gives it (`rasa test core` takes a story's intent as written).
+
+    A reply on the edge of two guide intents ("không biết": deny or guide_problem) may tip
+    either way from one training run to the next; both reach a guide action, which reads the
+    reply first, so the story holds with either. Any other difference fails.
+    """
+    guide = guide_intents()
+    assert {"affirm", "deny", "guide_next", "guide_problem"} <= guide and "start_over" not in guide
     stories = yaml.safe_load((ROOT / "bot/tests/stories/typed_replies.yml").read_text(encoding="utf-8"))
     checked = 0
     for story in stories["stories"]:
@@ -218,6 +243,11 @@ def test_the_stories_hold_the_intents_the_classifier_gives(rasa_api, token):
                 continue
             text = re.sub(r"\[([^\]]+)\]\{[^}]*\}", r"\1", step["user"]).strip()
             parsed = rasa_api.post("/model/parse", params={"token": token}, json={"text": text}).json()
-            assert parsed["intent"]["name"] == step["intent"], (story["story"], text, parsed["intent"])
+            given, written = parsed["intent"]["name"], step["intent"]
+            assert given == written or (given in guide and written in guide and not text.startswith("/")), (
+                story["story"],
+                text,
+                parsed["intent"],
+            )
             checked += 1
     assert checked >= 20
