@@ -141,6 +141,8 @@ bench: install train index
 	@$(PY) -m benchmarks.search
 	@$(PY) -m benchmarks.task_success
 	@$(PY) -m benchmarks.typed_replies
+	@$(PY) -m benchmarks.grouping
+	@$(PY) -m benchmarks.edit_latency
 
 lock:
 	@echo "==> Re-resolving the app environment into requirements/app-lock.txt"

@@ -1,4 +1,8 @@
-"""Give the centre's contact details when a person asks for a human."""
+"""Give the centre's contact details when a person asks for a human.
+
+Only what the deployment configured is shown (actions.services.CentreContact): the centre's own
+phone, address and hours when set, and the national portal's helpline under its own name.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ class ActionCentreContact(Action):
             [
                 "Anh/chị có thể liên hệ trực tiếp cán bộ hỗ trợ:",
                 *self._centre.lines(),
-                "Khi gọi, anh/chị nói rõ tên thủ tục đang làm để được hướng dẫn nhanh hơn.",
+                "Khi gọi hoặc đến, anh/chị nói rõ tên thủ tục đang làm để được hướng dẫn nhanh hơn.",
             ]
         )
         dispatcher.utter_message(

@@ -4,6 +4,12 @@ Three outcomes: a confident answer (with its source, the questions people ask ne
 same topic and, for a procedure, the online walkthrough); an unsure one (the best three topics
 as buttons); and, on a second miss in a row, the centre's contact details.
 
+A question searched and not answered (unsure, nothing found, or the contact at a second miss;
+``nlu_fallback`` messages come here too) is kept for the staff console through
+``Services.unanswered``, with the entries the search offered, so that staff can add what is
+missing. A message that was never searched (a button's payload, the knowledge base not open or
+failing) is not a gap in the content and is not kept.
+
 Mid-guide, the message may be what the guide asked for (a procedure's name, a description of
 a problem, an address): that comes first (the address is read in ``actions.guide.reading``). A
 real question is answered and the guide carries on where the person was; at a question of the
@@ -13,7 +19,7 @@ guide, a message the knowledge base cannot answer is an unclear reply to that qu
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -21,8 +27,12 @@ from rasa_sdk.events import SlotSet
 from actions import replies
 from actions.guide import Guide, GuideAction, is_payload
 from actions.guide.reading import MISSES_SLOT
-from actions.services import Services
+from actions.rating import channel_of
+from actions.services import Candidate, Outcome, Services, UnansweredQuestion
 from actions.state import CHOOSE, PROBLEM, QUESTIONS, GuideState
+
+if TYPE_CHECKING:  # the search module pulls in FAISS; actions import nothing heavy
+    from knowledge.search import SearchResult
 
 logger = logging.getLogger(__name__)
 __all__ = ["MISSES_SLOT", "ActionAnswerQuestion", "answer"]
@@ -38,20 +48,20 @@ async def answer(
     if knowledge is not None and pressed:  # a topic button: that entry, not a search of its words
         result = knowledge.answer_entry(str(pressed))
         if result is None:
-            return miss(services, guide, tracker, state, suggestions=[])
+            return await miss(services, guide, tracker, state, suggestions=[])
         return say_answer(guide, tracker, state, knowledge, result)
     if knowledge is None or not query.strip() or is_payload(query):
-        return miss(services, guide, tracker, state, suggestions=[])
+        return await miss(services, guide, tracker, state, suggestions=[])
     try:
         result = await services.run_compute(knowledge.search, query, 5)
     except Exception:  # the knowledge base failing must not cost the person an answer
         logger.exception("knowledge search failed")
-        return miss(services, guide, tracker, state, suggestions=[])
+        return await miss(services, guide, tracker, state, suggestions=[])
     if result.answer is None:
         if state.stage in QUESTIONS and state.stage != PROBLEM:
             guide.unclear(state)  # at a question of the guide, an unanswerable reply is an unclear answer
             return []
-        return miss(services, guide, tracker, state, suggestions=result.hits[:3])
+        return await miss(services, guide, tracker, state, suggestions=result.hits[:3], searched=result)
     return say_answer(guide, tracker, state, knowledge, result)
 
 
@@ -76,11 +86,41 @@ def say_answer(
     return [SlotSet(MISSES_SLOT, 0.0)]
 
 
-def miss(
-    services: Services, guide: Guide, tracker: Tracker, state: GuideState, suggestions: list
+async def keep_unanswered(
+    services: Services, tracker: Tracker, outcome: Outcome, searched: SearchResult
+) -> None:
+    """Keep the latest message for the staff console, with the entries the search offered."""
+    text = ((tracker.latest_message or {}).get("text") or "").strip()
+    if services.unanswered is None or not text:
+        return
+    question = UnansweredQuestion(
+        sender=tracker.sender_id,
+        channel=channel_of(tracker),
+        text=text,
+        outcome=outcome,
+        candidates=tuple(Candidate(hit.id, hit.slug, hit.title, float(hit.score)) for hit in searched.hits),
+    )
+    try:
+        await services.run_io(services.unanswered.add, question)
+    except Exception:  # a question not kept must not cost the person the reply
+        logger.exception("could not keep an unanswered question")
+
+
+async def miss(
+    services: Services,
+    guide: Guide,
+    tracker: Tracker,
+    state: GuideState,
+    suggestions: list,
+    searched: SearchResult | None = None,
 ) -> list[dict[str, Any]]:
+    """The reply to a message the knowledge base did not answer; ``searched`` (the search result,
+    when there was a search) is kept for the staff console with what the person got."""
     misses = int(tracker.get_slot(MISSES_SLOT) or 0) + 1
     centre = services.centre
+    if searched is not None:
+        outcome: Outcome = "contact" if misses >= 2 else "unsure" if suggestions else "none"
+        await keep_unanswered(services, tracker, outcome, searched)
     if misses >= 2:
         guide.say(
             text="\n".join(

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:  # the search module pulls in FAISS; actions import nothing heavy
     from actions.dossier_status import DossierStatusClient
@@ -16,23 +16,54 @@ if TYPE_CHECKING:  # the search module pulls in FAISS; actions import nothing he
 
 @dataclass(frozen=True)
 class CentreContact:
-    """How to reach the Public Administration Centre (a deployment setting)."""
+    """Where a person gets help from people: the province's centre and the national helpline.
+
+    Deployment settings (README "Settings"): the centre's ``name``, ``address``, ``phone`` and
+    ``hours`` have no invented default; empty, they are left out of every reply. ``hotline`` is
+    the national public-service portal's helpline (CENTRE_HOTLINE, 1800 1096), never the
+    centre's, and is always given under that name. The wording of each line lives here, also
+    for the app's "unavailable" reply.
+    """
 
     name: str
     address: str
     hotline: str
     hours: str
     portal_url: str
+    phone: str = ""
+
+    @staticmethod
+    def helpline_line(hotline: str) -> str:
+        """The national portal's helpline under its own name; empty when not configured."""
+        return f"Tổng đài hỗ trợ Cổng Dịch vụ công quốc gia: {hotline}" if hotline else ""
+
+    @staticmethod
+    def hours_line(hours: str) -> str:
+        """The centre's working hours as people read them; empty when not configured."""
+        return f"Giờ làm việc của Trung tâm: {hours}" if hours else ""
+
+    @staticmethod
+    def phone_line(phone: str) -> str:
+        """The centre's own phone number; empty when not configured."""
+        return f"Điện thoại của Trung tâm: {phone}" if phone else ""
 
     def lines(self) -> list[str]:
-        """The contact details as short lines for a phone screen."""
-        return [
+        """The contact details as short lines for a phone screen, leaving out what is not set.
+
+        With no detail of the centre configured, the person is pointed to the desk that takes
+        the dossier, which every procedure has.
+        """
+        centre = [
             self.name,
-            f"Địa chỉ: {self.address}",
-            f"Đường dây nóng: {self.hotline}",
-            f"Thời gian làm việc: {self.hours}",
-            f"Cổng Dịch vụ công: {self.portal_url}",
+            self.phone_line(self.phone),
+            f"Địa chỉ: {self.address}" if self.address else "",
+            self.hours_line(self.hours),
         ]
+        centre = [line for line in centre if line] or [
+            "Cán bộ ở bộ phận tiếp nhận hồ sơ của cơ quan giải quyết thủ tục anh/chị đang làm"
+        ]
+        helpline = self.helpline_line(self.hotline)
+        return [*centre, *([helpline] if helpline else []), f"Cổng Dịch vụ công: {self.portal_url}"]
 
 
 class Knowledge(Protocol):
@@ -66,6 +97,38 @@ class Ratings(Protocol):
     def comment(self, rating_id: int, text: str) -> None: ...
 
 
+# What the person got when the knowledge base could not answer: topics to choose from ("unsure"),
+# nothing found ("none"), or, at the second miss in a row, the centre's contact ("contact").
+Outcome = Literal["unsure", "none", "contact"]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An entry the search offered for a question it could not answer, with its fused score."""
+
+    id: str
+    slug: str
+    title: str
+    score: float
+
+
+@dataclass(frozen=True)
+class UnansweredQuestion:
+    """A question the knowledge base could not answer, kept for the staff console."""
+
+    sender: str
+    channel: str
+    text: str  # as it reached Rasa (the pipeline masked personal numbers; the store masks again)
+    outcome: Outcome
+    candidates: tuple[Candidate, ...] = ()
+
+
+class UnansweredQuestions(Protocol):
+    """Where unanswered questions are kept (the app's database), grouped for the staff."""
+
+    def add(self, question: UnansweredQuestion) -> int: ...
+
+
 Blocking = Callable[..., Awaitable[Any]]  # runs a blocking call off the event loop
 
 
@@ -82,6 +145,7 @@ class Services:
     centre: CentreContact
     knowledge: Knowledge | None = None  # set by the app once the knowledge base is open
     ratings: Ratings | None = None
+    unanswered: UnansweredQuestions | None = None
     dossier_status: DossierStatusClient | None = None  # only when DOSSIER_STATUS_URL is set
     dossier_lookup_url: str = "https://dichvucong.gov.vn/tra-cuu-ho-so"
     # The app's bounded worker threads: database reads/writes, and search/encoding.

@@ -1,5 +1,7 @@
 """Command line: ``python -m app run`` starts the assistant (what ``make run`` calls);
-``purge`` and ``forget`` apply the data-retention rules by hand."""
+``purge`` and ``forget`` apply the data-retention rules by hand; ``staff`` manages the staff
+console's accounts (``app/staff/cli.py``); ``backup`` and ``restore`` copy the databases
+(``app/backups.py``)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ from pydantic import ValidationError
 from app.clock import utc_now
 from app.retention import Retention
 from app.runner import Stack, StartupError, ensure_secrets
-from app.settings import get_settings
+from app.settings import Settings, get_settings
+from app.staff import cli as staff_cli
 
 SENDER = re.compile(r"(?:web|tg|zalo):[A-Za-z0-9_\-]{1,100}")
 
@@ -48,6 +51,7 @@ def run() -> int:
             f"Logs: {stack.log_dir}/rasa.log, {stack.log_dir}/app.log. Press Ctrl-C to stop.",
             flush=True,
         )
+        _print_first_admin_hint(settings)
         while all(process.poll() is None for process in stack.processes.values()):
             time.sleep(1)
         dead = [name for name, process in stack.processes.items() if process.poll() is not None]
@@ -61,6 +65,22 @@ def run() -> int:
         return 0
     finally:
         stack.stop()
+
+
+def _print_first_admin_hint(settings: Settings) -> None:
+    """While no active admin exists, say how to create the first one (never stops the run)."""
+    try:
+        hint = staff_cli.first_admin_hint(settings)
+    except Exception as exc:  # the database is the app's; a hint is not worth a failed start
+        hint = f"(Could not check the staff accounts: {type(exc).__name__})"
+    if hint:
+        print(hint, flush=True)
+
+
+def staff(args: argparse.Namespace) -> int:
+    """Manage the staff console's accounts (``app/staff/cli.py``)."""
+    ensure_secrets()
+    return staff_cli.run(args, get_settings())
 
 
 def _apply_retention(title: str, act: Callable[[Retention], dict[str, int]]) -> int:
@@ -95,6 +115,41 @@ def forget(sender: str) -> int:
     return _apply_retention(f"Erased what was kept about {sender}:", lambda r: r.forget(sender))
 
 
+def backup() -> int:
+    """Back up the app and knowledge databases now (``app/backups.py``); print the files."""
+    from app.backups import backup_all
+    from knowledge.backups import BackupRefused
+
+    try:
+        made = backup_all(get_settings())
+    except BackupRefused as exc:
+        print(f"Cannot back up: {exc}", file=sys.stderr)
+        return 1
+    for path in made:
+        print(path)
+    if not made:
+        print("Nothing to back up: neither database exists yet.")
+    return 0
+
+
+def restore(file: str, database: str | None) -> int:
+    """Put a backup back (the app must be stopped); a copy of what it replaces is kept."""
+    from pathlib import Path
+
+    from app.backups import RestoreRefused
+    from app.backups import restore as restore_backup
+
+    try:
+        done = restore_backup(get_settings(), Path(file), database)
+    except RestoreRefused as exc:
+        print(f"Cannot restore: {exc}", file=sys.stderr)
+        return 1
+    print(f"Restored the {done.database} database from {done.source}.")
+    if done.replaced is not None:
+        print(f"What it replaced is kept in {done.replaced}.")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m app", description="Trợ lý Dịch vụ công")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -105,6 +160,13 @@ def main() -> int:
     forgetting.add_argument(
         "sender", help="their conversation id: web:<uuid>, tg:<chat id> or zalo:<user id>"
     )
+    staff_cli.add_parser(commands)
+    commands.add_parser("backup", help="back up the app and knowledge databases now (var/backups)")
+    restoring = commands.add_parser("restore", help="put a backup back (the app must be stopped)")
+    restoring.add_argument("file", help="a backup, e.g. var/backups/knowledge-20261205T101500Z-0002.db")
+    restoring.add_argument(
+        "--database", choices=("app", "knowledge"), help="which database (default: from the file name)"
+    )
     args = parser.parse_args()
     if args.command == "token":
         ensure_secrets()
@@ -113,6 +175,12 @@ def main() -> int:
         return purge()
     if args.command == "forget":
         return forget(args.sender)
+    if args.command == "backup":
+        return backup()
+    if args.command == "restore":
+        return restore(args.file, args.database)
+    if args.command == "staff":
+        return staff(args)
     return run()
 
 

@@ -17,11 +17,21 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from knowledge.backups import before_upgrade
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The schema of the release before migrations (ratings, zalo_tokens, failed_sends).
 BASELINE = "0001"
 # Modules that declare tables, imported before the metadata is compared with the migrations.
-MODEL_MODULES = ("app.ratings", "app.outbox", "app.contacts", "app.sessions", "app.zalo_client")
+MODEL_MODULES = (
+    "app.ratings",
+    "app.outbox",
+    "app.contacts",
+    "app.sessions",
+    "app.zalo_client",
+    "app.staff.models",
+    "app.unanswered",
+)
 
 
 class Base(DeclarativeBase):
@@ -59,14 +69,20 @@ def alembic_config(connection, secret: str = "") -> Config:  # type: ignore[no-u
     return config
 
 
-def migrate(engine: Engine, secret: str = "", revision: str = "head") -> None:
-    """Upgrade the schema to ``revision``; a pre-migration database is stamped at the baseline first."""
+def migrate(engine: Engine, secret: str = "", revision: str = "head") -> Path | None:
+    """Upgrade the schema to ``revision``; a pre-migration database is stamped at the baseline first.
+
+    A database with tables whose revision the upgrade changes is backed up first
+    (``knowledge/backups.py``: beside a SQLite file in ``backups/``, pg_dump for PostgreSQL, else
+    refused unless UPGRADE_WITHOUT_BACKUP=true); the backup's path, if one was taken."""
+    backup = before_upgrade(engine, "app", MIGRATIONS, revision)
     with engine.begin() as connection:
         config = alembic_config(connection, secret)
         tables = set(inspect(connection).get_table_names())
         if "alembic_version" not in tables and "ratings" in tables:
             command.stamp(config, BASELINE)
         command.upgrade(config, revision)
+    return backup
 
 
 class Database:
@@ -76,7 +92,7 @@ class Database:
         self.url = url
         self.secret = secret
         self.engine = make_engine(url)
-        migrate(self.engine, secret)
+        self.backup = migrate(self.engine, secret)  # taken before an upgrade, if one was
         self.session: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
 
     def close(self) -> None:

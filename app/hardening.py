@@ -34,6 +34,12 @@ BODY_LIMITS: Mapping[str, int] = {
     # Rasa's action calls carry the whole tracker and domain; the route is token-protected and
     # only Rasa on 127.0.0.1 calls it.
     "/rasa/webhook": 16 * MIB,
+    # Staff console (signed in, CSRF-checked): a spreadsheet to import, and a whole procedure
+    # (its steps, documents and fees are long Vietnamese text). A key ending in "/" is a prefix.
+    "/api/staff/import/": 4 * MIB,
+    "/staff/transfer/": 4 * MIB,
+    "/api/staff/procedures/": 256 * KIB,
+    "/staff/procedures/": 256 * KIB,
 }
 
 TOO_LARGE = "Nội dung gửi lên quá lớn, máy chủ không nhận."
@@ -81,7 +87,11 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.limits.get(scope["path"], self.default)
+        path = scope["path"]
+        limit = self.limits.get(path) or next(
+            (size for key, size in self.limits.items() if key.endswith("/") and path.startswith(key)),
+            self.default,
+        )
         headers = Headers(scope=scope)
         length = headers.get("content-length")
         if length is not None:

@@ -34,9 +34,11 @@ from app.ratings import RatingStore
 from app.retention import Retention
 from app.sessions import WebSessions
 from app.settings import Settings, get_settings
+from app.staff.console import install as install_staff_console
 from app.telegram import router as telegram_router
 from app.telegram import start_telegram, stop_telegram
 from app.tracker_store import TrackerEvents
+from app.unanswered import UnansweredStore
 from app.work import Work
 from app.zalo import router as zalo_router
 from app.zalo import start_channel as start_zalo
@@ -59,6 +61,7 @@ class Stores:
     contacts: Contacts
     sessions: WebSessions
     zalo: ZaloStore
+    unanswered: UnansweredStore
     tracker: TrackerEvents
 
     @classmethod
@@ -71,6 +74,7 @@ class Stores:
             contacts=Contacts(database, clock),
             sessions=WebSessions(database, timedelta(hours=settings.web_session_hours), clock),
             zalo=ZaloStore(database, clock),
+            unanswered=UnansweredStore(database, clock),
             tracker=TrackerEvents(settings.tracker_url),
         )
 
@@ -79,7 +83,7 @@ class Stores:
         return Retention(
             days=settings.data_retention_days,
             secret=settings.app_secret_key,
-            stores=[self.ratings, self.outbox, self.contacts, self.sessions, self.zalo],
+            stores=[self.ratings, self.outbox, self.contacts, self.sessions, self.zalo, self.unanswered],
             tracker=self.tracker,
             log_dir=settings.var_dir / "log",
             clock=clock,
@@ -98,8 +102,10 @@ def build_services(settings: Settings, stores: Stores, work: Work, limits: Limit
             hotline=settings.centre_hotline,
             hours=settings.centre_hours,
             portal_url=settings.portal_url,
+            phone=settings.centre_phone,
         ),
         ratings=stores.ratings,
+        unanswered=stores.unanswered,
         dossier_status=DossierStatusClient(
             settings.dossier_status_url,
             timeout=settings.dossier_status_timeout,
@@ -252,6 +258,8 @@ def create_app(
     app.include_router(telegram_router)
     app.include_router(zalo_router)
     app.include_router(widget.router)
+    # The staff console: its routers under /staff and /api/staff, its static files at /staff/static.
+    install_staff_console(app, settings, stores.database, clock)
     widget.install_cors(app, settings)
     hardening.install(app, settings)
     if settings.proxies:

@@ -44,10 +44,17 @@ class Settings(KnowledgeSettings):
 
     chat_max_chars: int = Field(2000, ge=50, le=20000)
 
-    centre_name: str = "Trung tâm Phục vụ hành chính công tỉnh"
-    centre_address: str = "Bộ phận Một cửa của Ủy ban nhân dân xã, phường nơi anh/chị cư trú"
-    centre_hotline: str = "1800 1096"
-    centre_hours: str = "Giờ hành chính, từ thứ Hai đến thứ Sáu"
+    # Who people are sent to when they ask for a person (actions.services.CentreContact). The
+    # province's own centre has no invented default: empty, a detail is left out of every reply.
+    centre_name: str = Field("", description="The province's centre, e.g. its full name")
+    centre_address: str = Field("", description="The centre's address")
+    centre_phone: str = Field("", description="The centre's own phone number")
+    # The centre's hours as people read them, e.g. "7:30–17:00, thứ Hai – thứ Sáu": the one place
+    # the hours text comes from (worded by CentreContact.hours_line).
+    centre_hours: str = Field("", description="The centre's working hours")
+    # The national public-service portal's helpline (Văn phòng Chính phủ), named as such wherever
+    # shown; never the centre's number. Empty: not shown.
+    centre_hotline: str = Field("1800 1096", description="Tổng đài hỗ trợ Cổng Dịch vụ công quốc gia")
     portal_url: str = "https://dichvucong.gov.vn"
     dossier_lookup_url: str = "https://dichvucong.gov.vn/tra-cuu-ho-so"
     # The province's dossier-status service (JSON contract in actions/dossier_status.py);
@@ -101,6 +108,20 @@ class Settings(KnowledgeSettings):
     http_header_timeout: float = Field(10.0, gt=0, le=300, description="Seconds to send a request's headers")
     http_body_timeout: float = Field(30.0, gt=0, le=600, description="Seconds to send a request's body")
     http_max_header_bytes: int = Field(16384, ge=4096, le=1_048_576, description="Request line + headers")
+
+    # The staff console (README "Staff console").
+    staff_session_idle_minutes: int = Field(
+        30, ge=1, le=24 * 60, description="A staff session ends after this long without a request"
+    )
+    staff_session_hours: float = Field(
+        12.0, gt=0, le=24 * 7, description="A staff session ends this long after signing in, used or not"
+    )
+    staff_login_failures: int = Field(
+        5, ge=1, le=100, description="Failed sign-ins per username or address before backing off"
+    )
+    staff_login_window_minutes: int = Field(
+        15, ge=1, le=24 * 60, description="The window in which failed sign-ins are counted"
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -55,9 +55,18 @@ def too_long(limit: int) -> str:
     return f"Tin nhắn dài quá {limit} ký tự. Anh/chị vui lòng rút gọn hoặc chia thành nhiều tin nhắn."
 
 
-def unavailable(hotline: str, hours: str) -> str:
-    """What a person reads when the dialogue engine cannot answer."""
-    return (
-        "Xin lỗi anh/chị, hệ thống trợ lý đang bận hoặc tạm gián đoạn nên chưa trả lời được. "
-        f"Anh/chị vui lòng thử lại sau ít phút, hoặc gọi đường dây nóng {hotline} ({hours}) để được hỗ trợ."
-    )
+def unavailable(hotline: str, hours: str, phone: str = "") -> str:
+    """What a person reads when the dialogue engine cannot answer.
+
+    Only what is configured is listed: the centre's own phone (with its hours, which belong to
+    the centre and are given only beside its number) and the national portal's helpline under
+    its own name, worded as in the contact reply (CentreContact).
+    """
+    from actions.services import CentreContact  # one wording for the contact lines
+
+    contact = [CentreContact.phone_line(phone), CentreContact.hours_line(hours) if phone else ""]
+    contact = [line for line in [*contact, CentreContact.helpline_line(hotline)] if line]
+    sorry = "Xin lỗi anh/chị, hệ thống trợ lý đang bận hoặc tạm gián đoạn nên chưa trả lời được. "
+    if not contact:
+        return sorry + "Anh/chị vui lòng thử lại sau ít phút."
+    return "\n".join([sorry + "Anh/chị vui lòng thử lại sau ít phút, hoặc liên hệ:", *contact])

@@ -25,10 +25,8 @@ import os
 import random
 import re
 import sqlite3
-import statistics
 import sys
 import time
-from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +34,7 @@ from pathlib import Path
 import httpx
 import yaml
 
+from actions.replies import STARTED_OVER
 from benchmarks import running_stack, write_section
 from benchmarks.task_success import STYLES, opening, teencode
 from knowledge.seed import load_seed
@@ -51,7 +50,7 @@ MODES = {"button": "Button pressed", "typed": "Title typed", "free": "Free text"
 SEED = 10
 MAX_TURNS = 45
 WORKERS = 3  # conversations at once: the stack is shared, the citizens wait on it
-RESET = "lại từ đầu"  # in the start-over reply ("Vâng, tôi sẽ hướng dẫn lại từ đầu")
+RESET = STARTED_OVER  # the reply once the walkthrough is dropped (not the offer to drop it)
 
 # What people type instead of pressing, per stage (accented; folded or in teencode per style).
 FREE: dict[str, list[str]] = {
@@ -353,6 +352,8 @@ def main() -> int:
     parser.add_argument("--sample", type=int, help="only this many procedures and held-out openings")
     parser.add_argument("--dry-run", action="store_true", help="print the report, leave BENCHMARKS.md alone")
     args = parser.parse_args()
+    from benchmarks.typed_replies_report import report  # it reads this module's stages and replies
+
     talks, leaked = conversations(args.sample)
     with running_stack() as stack:
         settings = stack.settings
@@ -372,97 +373,6 @@ def main() -> int:
         command = "make bench (benchmarks/typed_replies.py)"
         write_section("typed-replies", "Typed replies: every stage × reply mode × style", command, body)
     return 0
-
-
-def rate(results: list[bool]) -> str:
-    return f"{sum(results)}/{len(results)} ({100 * sum(results) / len(results):.0f} %)" if results else "—"
-
-
-def moved(replies: list[Reply]) -> str:
-    return rate([reply.result == "advanced" for reply in replies])
-
-
-def table(header: list[str], rows: list[list[str]]) -> list[str]:
-    return ["", "| " + " | ".join(header) + " |", "|" + " --- |" * len(header)] + [
-        "| " + " | ".join(row) + " |" for row in rows
-    ]
-
-
-def report(done: list[Conversation], leaked: list[str], elapsed: str, sample: int | None) -> str:
-    generated = [t for t in done if t.kind == "generated"]
-    heldout = [t for t in done if t.kind == "heldout"]
-    path = heldout_openings()[0].relative_to(ROOT)
-    lines = [
-        "A scripted citizen per opening and reply mode answers every question of the guide through "
-        "`/api/chat`: **button** (its payload), **title typed** (the button's title in the opening's "
-        f"style) or **free text** (what people type instead: {sum(map(len, FREE.values()))} replies "
-        "rotated per stage; procedures are chosen by typing the title). Success: the rating is stored "
-        "with the chosen score for the right procedure and the comment is answered, with no reset, no "
-        f"question shown a third time in a row, within {MAX_TURNS} turns. Openings: generated "
-        f"(task_success: {len({t.slug for t in generated})} procedures{' (seeded sample)' if sample else ''}"
-        f" × {len(STYLES)} styles) and held out (`{path}`: {len(heldout) // len(MODES)} openings, "
-        f"style read from their tones; {len(leaked)} left out as training strings).",
-    ]
-    lines += table(
-        ["Mode", *STYLES, "all generated", "held out"],
-        [
-            [name]
-            + [rate([t.success for t in generated if t.mode == mode and t.style == s]) for s in STYLES]
-            + [rate([t.success for t in kind if t.mode == mode]) for kind in (generated, heldout)]
-            for mode, name in MODES.items()
-        ],
-    )
-    replies: dict[tuple[str, str], list[Reply]] = defaultdict(list)
-    for talk in done:
-        for reply in talk.replies:
-            replies[reply.stage, talk.mode].append(reply)
-    lines += [
-        "",
-        "Per stage, all openings: replies after which the guide moved on as expected [replies that reset "
-        "or lost the walkthrough]. `walkthrough`: the button under an answer; `documents`: “Xem chi tiết "
-        "giấy tờ” at the ready stage; `back`: “Quay lại” at step 2; `suggestion`: the procedure among the "
-        "topics of an unsure answer (its answer should offer the walkthrough).",
-    ]
-    rows = []
-    for stage in STAGES:
-        cells = [stage]
-        for mode in MODES:
-            given = replies[stage, mode]
-            resets = sum(r.result == "reset" for r in given)
-            cells.append(moved(given) + (f" [{resets}]" if resets else ""))
-        rows.append(cells)
-    lines += table(["Stage", *MODES.values()], rows)
-    lines += ["", "Free-text replies, moved on / given, per style of the conversation:"]
-    rows = []
-    for stage, variants in FREE.items():
-        for variant in variants:
-            given = [r for r in replies[stage, "free"] if r.variant == variant]
-            rows.append([stage, variant, *(moved([r for r in given if r.style == s]) for s in STYLES)])
-    lines += table(["Stage", "Reply", *STYLES], rows)
-    rows = []
-    for mode, name in MODES.items():
-        chosen = [t for t in done if t.mode == mode]
-        turns = [t.turns for t in chosen if t.success] or [0]
-        kinds = Counter(t.failure.split()[0] for t in chosen if not t.success)
-        loops = kinds["asked"]
-        rows.append([name, f"{statistics.median(turns):.0f} / {max(turns)}", str(kinds["reset"]), str(loops)])
-        rows[-1].append(str(kinds.total() - kinds["reset"] - loops))
-    lines += table(
-        ["Mode", "Turns per success (median / max)", "Resets", "Loops (third ask)", "Other failures"], rows
-    )
-    kinds = Counter(f"{t.mode}: {re.split(r' by |: ', t.failure)[0]}" for t in done if not t.success)
-    lines += [
-        "",
-        f"{len(done)} conversations in {elapsed}. Failures by kind: "
-        + (", ".join(f"{k} {v}" for k, v in kinds.most_common()) or "none")
-        + ". The run prints each failing conversation's last turns.",
-    ]
-    if leaked:
-        lines += [
-            "",
-            "Held-out openings left out as training strings: " + "; ".join(f"“{t}”" for t in leaked),
-        ]
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":

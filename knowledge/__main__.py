@@ -4,7 +4,7 @@ python -m knowledge index            import the seed, tune the model if needed, 
                                      index, fit fusion weight and threshold on the dev set
 python -m knowledge search "<text>"  what /api/search answers, for a person at a terminal
 python -m knowledge eval FILE        R@1, R@3, MRR@10, answered_correct, false_answer_rate
-python -m knowledge review           content whose review or validity date is due
+python -m knowledge review           content in the store whose review or validity date is due
 python -m knowledge lookup FILE      write the procedure lookup of the NLU data (make train)
 """
 
@@ -70,12 +70,26 @@ def cmd_eval(settings: KnowledgeSettings, args: argparse.Namespace) -> int:
 
 
 def cmd_review(settings: KnowledgeSettings, args: argparse.Namespace) -> int:
-    from knowledge.review import due
+    """What the store (staff edits included) has due for review within --days."""
+    from knowledge.review import due_items
+    from knowledge.store import Store
 
-    items = due(date.today() + timedelta(days=args.days), review_interval=timedelta(days=args.interval))
+    today = date.fromisoformat(args.today) if args.today else date.today()
+    interval = args.interval or settings.review_interval_days
+    store = Store(settings.knowledge_url)
+    try:
+        if not store.topic_records():
+            print("The knowledge store is empty: run `make index` (or `python -m knowledge index`) first.")
+            return 1
+        items = due_items(store, today, interval, args.days)
+    finally:
+        store.close()
     for item in items:
-        print(f"{item.when.isoformat()}  {item.reason:<22} {item.where}")
-    print(f"{len(items)} item(s) due on or before {date.today() + timedelta(days=args.days)}")
+        where = f"{item.kind} {item.id}" + (f" {item.field}" if item.field else "")
+        detail = (item.text or item.title)[:70]
+        print(f"{item.due.isoformat()}  {item.reason:<16} {where}: {detail}")
+    horizon = today + timedelta(days=args.days)
+    print(f"{len(items)} item(s) due on or before {horizon.isoformat()} (a review every {interval} days)")
     return 0
 
 
@@ -100,13 +114,17 @@ def main(argv: list[str] | None = None) -> int:
     search.add_argument("-k", type=int, default=5)
     evaluate = commands.add_parser("eval", help="metrics on a JSON-lines file of {query, expected}")
     evaluate.add_argument("file")
-    review = commands.add_parser("review", help="content whose review date or validity is due")
+    review = commands.add_parser("review", help="content in the store whose review or validity date is due")
     review.add_argument("--days", type=int, default=30, help="look this many days ahead (default 30)")
-    review.add_argument("--interval", type=int, default=180, help="days between reviews (default 180)")
+    review.add_argument(
+        "--interval", type=int, help="days between reviews (default: REVIEW_INTERVAL_DAYS, 180)"
+    )
+    review.add_argument("--today", help="the day to count from, YYYY-MM-DD (default: today)")
     lookup = commands.add_parser("lookup", help="write the procedure lookup of the NLU data")
     lookup.add_argument("file")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # schema upgrades log their backup themselves
     settings = KnowledgeSettings()
     handlers = {
         "index": cmd_index,

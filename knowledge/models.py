@@ -168,10 +168,14 @@ class FaqEntry(Validity):
     phrasings: list[Text] = Field(min_length=3)
     answer: Text
     source: Url
+    # When a person last checked it; absent: the file's ``reviewed``, else its topic's.
+    reviewed: date | None = None
 
 
 class FaqFile(Strict):
     slug: Slug
+    # When a person last checked the file's entries; absent: the topic's ``reviewed``.
+    reviewed: date | None = None
     entries: list[FaqEntry] = Field(min_length=1)
 
     @model_validator(mode="after")

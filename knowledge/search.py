@@ -7,6 +7,13 @@ as suggestions. Entries outside their validity window are never returned.
 
 The index persists under a folder with a manifest (model, dimension, entry count, content
 hash); opening it rebuilds only when the manifest does not match the store.
+
+Staff writes go through the service (``put``, ``put_many``, ``delete``, ``restore``, ``revert``,
+``put_topic``, ``put_topics_many``, ``revert_topic``, ``mark_reviewed``: the store's signatures,
+delegated under the service's lock). Each updates the lexical and dense indexes, the entries in
+memory and the topics the actions read, so the next search and the next action see it — no
+restart. The app runs one process: a write made by another process (another app process, or
+``python -m knowledge`` while the app runs) reaches this one only at its next start.
 """
 
 from __future__ import annotations
@@ -15,70 +22,33 @@ import hashlib
 import json
 import logging
 import threading
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Literal
 
 from knowledge import text as text_module
 from knowledge.dense import DenseIndex
 from knowledge.embedder import Embedder
 from knowledge.lexical import LexicalIndex
 from knowledge.models import Guide, Procedure
+from knowledge.results import Answer, Calibration, Hit, ScoredHit, SearchResult, Trial
 from knowledge.store import Entry, Store
+
+Topic = Procedure | Guide
 
 logger = logging.getLogger(__name__)
 CANDIDATES = 50
-
-
-@dataclass(frozen=True)
-class Calibration:
-    dense_weight: float = 0.0
-    threshold: float = 0.45
-    margin: float = 0.0  # the best topic must lead the next one by this much to be answered
-    fitted_on: str = "default"
-
-    def answers(self, ranked: list[tuple[object, float]]) -> bool:
-        if not ranked or ranked[0][1] < self.threshold:
-            return False
-        return len(ranked) < 2 or ranked[0][1] - ranked[1][1] >= self.margin
-
-    @classmethod
-    def load(cls, path: Path) -> Calibration:
-        if not path.exists():
-            return cls()
-        return cls(**json.loads(path.read_text(encoding="utf-8")))
-
-    def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
-
-
-@dataclass(frozen=True)
-class Hit:
-    id: str
-    slug: str
-    title: str
-    score: float
-
-
-@dataclass(frozen=True)
-class Answer(Hit):
-    text: str
-    source: str
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    answer: Answer | None
-    hits: list[Hit]  # one per slug, best first
-    related: list[Hit] = field(default_factory=list)  # other entries of the answer's topic
-
-    def as_dict(self) -> dict:
-        return {
-            "answer": asdict(self.answer) if self.answer else None,
-            "hits": [asdict(h) for h in self.hits],
-        }
+__all__ = [
+    "Answer",
+    "Calibration",
+    "Candidates",
+    "Hit",
+    "ScoredHit",
+    "SearchResult",
+    "SearchService",
+    "Trial",
+]
 
 
 Candidates = dict[str, tuple[float, float]]  # entry id -> (lexical, cosine)
@@ -116,7 +86,9 @@ class SearchService:
         self.today = today
         self.calibration = Calibration.load(folder / "calibration.json")
         self._lock = threading.RLock()
+        # Replaced, never changed in place, so a search reading it while a write runs is safe.
         self._entries: dict[str, Entry] = {}
+        self._topics: dict[str, Topic] = {}
         self._lexical = LexicalIndex()
         self._dense: DenseIndex | None = None
 
@@ -138,6 +110,7 @@ class SearchService:
         """Load the index, rebuilding it when its manifest does not match; True if rebuilt."""
         with self._lock:
             self._entries = {entry.id: entry for entry in self.store.entries()}
+            self._topics = {topic.slug: topic for topic in self.store.topics()}
             self._lexical = LexicalIndex()
             for entry in self._entries.values():
                 self._lexical.add(entry.id, entry.texts())
@@ -162,29 +135,140 @@ class SearchService:
         manifest = {**self.manifest(), "built_at": datetime.now(UTC).isoformat()}
         (self.folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
 
-    # Changes ---------------------------------------------------------------------------
+    # Changes (staff writes, live at once) ---------------------------------------------
 
-    def put(self, entry: Entry) -> Entry:
+    def _refresh(self, entry_ids: Sequence[str]) -> None:
+        """Re-read these entries from the store into memory and both indexes (lock held)."""
+        entries = dict(self._entries)
+        changed: list[Entry] = []
+        for entry_id in dict.fromkeys(entry_ids):
+            entry = self.store.get(entry_id)
+            if entry is None:
+                entries.pop(entry_id, None)
+                self._lexical.remove(entry_id)
+                if self._dense is not None:
+                    self._dense.remove(entry_id)
+            elif entry != self._entries.get(entry_id):
+                entries[entry_id] = entry
+                old = self._entries.get(entry_id)
+                if old is None or old.texts() != entry.texts():
+                    changed.append(entry)
+        for entry in changed:
+            self._lexical.add(entry.id, entry.texts())
+        if self._dense is not None and changed:
+            self._dense.add_many([(entry.id, entry.texts()) for entry in changed])
+        if entries != self._entries:
+            self._entries = entries
+            self._save()  # the manifest follows the content, so the next start loads, not rebuilds
+
+    def _refresh_topics(self, slugs: Sequence[str]) -> None:
+        topics = dict(self._topics)
+        for slug in slugs:
+            topic = self.store.topic(slug)
+            if topic is None:
+                topics.pop(slug, None)
+            else:
+                topics[slug] = topic
+        self._topics = topics
+        self._refresh(slugs)  # their overview entries
+
+    def put(
+        self,
+        entry: Entry,
+        origin: str = "staff",
+        *,
+        expected_version: int | None = None,
+        author: str | None = None,
+    ) -> Entry:
         """Add or replace an entry (a person's edit): visible to the next search."""
         with self._lock:
-            saved = self.store.put(entry)
-            self._entries[saved.id] = saved
-            self._lexical.add(saved.id, saved.texts())
-            if self._dense is not None:
-                self._dense.add(saved.id, saved.texts())
-                self._save()
+            saved = self.store.put(entry, origin, expected_version=expected_version, author=author)  # type: ignore[arg-type]
+            self._refresh([saved.id])
             return saved
 
-    def delete(self, entry_id: str) -> bool:
+    def put_many(
+        self, items: Sequence[tuple[Entry, int | None]], *, author: str | None = None, origin: str = "staff"
+    ) -> list[Entry]:
         with self._lock:
-            if not self.store.delete(entry_id):
+            saved = self.store.put_many(items, author=author, origin=origin)  # type: ignore[arg-type]
+            self._refresh([entry.id for entry in saved])
+            return saved
+
+    def delete(
+        self, entry_id: str, *, expected_version: int | None = None, author: str | None = None
+    ) -> bool:
+        with self._lock:
+            if not self.store.delete(entry_id, expected_version=expected_version, author=author):
                 return False
-            self._entries.pop(entry_id, None)
-            self._lexical.remove(entry_id)
-            if self._dense is not None:
-                self._dense.remove(entry_id)
-                self._save()
+            self._refresh([entry_id])
             return True
+
+    def restore(
+        self, entry_id: str, *, expected_version: int | None = None, author: str | None = None
+    ) -> Entry:
+        with self._lock:
+            saved = self.store.restore(entry_id, expected_version=expected_version, author=author)
+            self._refresh([entry_id])
+            return saved
+
+    def revert(
+        self,
+        entry_id: str,
+        to_version: int,
+        *,
+        expected_version: int | None = None,
+        author: str | None = None,
+    ) -> Entry:
+        with self._lock:
+            saved = self.store.revert(entry_id, to_version, expected_version=expected_version, author=author)
+            self._refresh([entry_id])
+            return saved
+
+    def put_topic(
+        self, topic: Topic | dict, *, expected_version: int | None = None, author: str | None = None
+    ) -> tuple[Topic, int]:
+        """Add or replace a topic: the actions read it, and search sees its overview, at once."""
+        with self._lock:
+            saved = self.store.put_topic(topic, expected_version=expected_version, author=author)
+            self._refresh_topics([saved[0].slug])
+            return saved
+
+    def put_topics_many(
+        self, items: Sequence[tuple[Topic | dict, int | None]], *, author: str | None = None
+    ) -> list[tuple[Topic, int]]:
+        with self._lock:
+            saved = self.store.put_topics_many(items, author=author)
+            self._refresh_topics([topic.slug for topic, _ in saved])
+            return saved
+
+    def revert_topic(
+        self, slug: str, to_version: int, *, expected_version: int | None = None, author: str | None = None
+    ) -> tuple[Topic, int]:
+        with self._lock:
+            saved = self.store.revert_topic(
+                slug, to_version, expected_version=expected_version, author=author
+            )
+            self._refresh_topics([slug])
+            return saved
+
+    def mark_reviewed(
+        self,
+        kind: Literal["entry", "topic"],
+        item_id: str,
+        *,
+        author: str,
+        on: date,
+        expected_version: int | None = None,
+    ) -> int:
+        with self._lock:
+            version = self.store.mark_reviewed(
+                kind, item_id, author=author, on=on, expected_version=expected_version
+            )
+            if kind == "topic":
+                self._refresh_topics([item_id])
+            else:
+                self._refresh([item_id])
+            return version
 
     # Searching -------------------------------------------------------------------------
 
@@ -214,8 +298,36 @@ class SearchService:
         return _one_per_slug(self.score_all(candidates, dense_weight))
 
     def search(self, query: str, k: int = 5, related: int = 2) -> SearchResult:
+        return self._result(self.score_all(self.candidates(query), self.calibration.dense_weight), k, related)
+
+    def try_question(self, query: str, k: int = 5) -> Trial:
+        """What the bot would answer to ``query`` (as ``search``), with the top ``k`` entries'
+        lexical, dense and fused scores and the calibration that decides whether it answers."""
         calibration = self.calibration
-        scored = self.score_all(self.candidates(query), calibration.dense_weight)
+        candidates = self.candidates(query)
+        scored = self.score_all(candidates, calibration.dense_weight)
+        entries = [
+            ScoredHit(
+                entry.id,
+                entry.slug,
+                entry.question,
+                round(score, 4),
+                entry.kind,
+                round(candidates[entry.id][0], 4),
+                round(candidates[entry.id][1], 4),
+            )
+            for entry, score in scored[: max(k, 1)]
+        ]
+        return Trial(
+            result=self._result(scored, k, 2),
+            entries=entries,
+            dense_weight=calibration.dense_weight,
+            threshold=calibration.threshold,
+            margin=calibration.margin,
+        )
+
+    def _result(self, scored: list[tuple[Entry, float]], k: int, related: int) -> SearchResult:
+        calibration = self.calibration
         ranked = _one_per_slug(scored)[: max(k, 1)]
         hits = [Hit(e.id, e.slug, e.question, round(score, 4)) for e, score in ranked]
         if not calibration.answers(ranked):
@@ -247,8 +359,14 @@ class SearchService:
         others.sort(key=lambda e: (-closeness.get(e.id, 0.0), e.id))
         return [Hit(e.id, e.slug, e.question, round(closeness.get(e.id, 0.0), 4)) for e in others[:limit]]
 
-    def topic(self, slug: str) -> Procedure | Guide | None:
-        return self.store.topic(slug)
+    def topic(self, slug: str) -> Topic | None:
+        """A topic as the actions read it: the copy in memory, replaced by every write through
+        this service (read from the store until the service is opened)."""
+        if not self._topics:
+            return self.store.topic(slug)
+        return self._topics.get(slug)
 
-    def topics(self, kind: str | None = None) -> list[Procedure | Guide]:
-        return self.store.topics(kind)
+    def topics(self, kind: str | None = None) -> list[Topic]:
+        if not self._topics:
+            return self.store.topics(kind)
+        return [topic for slug, topic in sorted(self._topics.items()) if kind is None or topic.kind == kind]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
@@ -37,6 +38,12 @@ class Seed:
     guides: dict[str, Guide] = field(default_factory=dict)
     faq: list[FaqEntry] = field(default_factory=list)
     faq_slug: dict[str, str] = field(default_factory=dict)  # entry id -> slug
+    # entry id -> the review date its FAQ file gives it (the entry's own, else the file's);
+    # an entry without one takes its topic's ``reviewed`` (knowledge.entries.seed_entries).
+    faq_reviewed: dict[str, date] = field(default_factory=dict)
+
+    def topic(self, slug: str) -> Procedure | Guide | None:
+        return self.procedures.get(slug) or self.guides.get(slug)
 
 
 class SeedInvalid(ValueError):
@@ -116,6 +123,9 @@ def load_seed(content: Path = CONTENT) -> Seed:
                 seen[key] = entry.id
             seed.faq.append(entry)
             seed.faq_slug[entry.id] = faq.slug
+            reviewed = entry.reviewed or faq.reviewed
+            if reviewed is not None:
+                seed.faq_reviewed[entry.id] = reviewed
     if problems:
         raise SeedInvalid(problems)
     return seed

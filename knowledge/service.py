@@ -7,11 +7,13 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from knowledge.backups import BackupPolicy
 from knowledge.embedder import Embedder
+from knowledge.entries import seed_entries
 from knowledge.search import SearchService
 from knowledge.seed import load_seed
 from knowledge.settings import KnowledgeSettings
-from knowledge.store import Store, seed_entries
+from knowledge.store import Store
 from knowledge.tuning import TuningPlan, fingerprint, tune
 
 logger = logging.getLogger(__name__)
@@ -58,12 +60,16 @@ def open_service(
     settings: KnowledgeSettings, *, today: Callable[[], date] = date.today
 ) -> tuple[SearchService, bool]:
     """Open the store (importing the seed), the embedder and the index; True if the index was rebuilt."""
-    store = Store(settings.knowledge_url)
+    store = Store(settings.knowledge_url, backups=BackupPolicy.from_settings(settings))
+    if store.backup is not None:
+        logger.info("the knowledge database was backed up to %s before its schema was upgraded", store.backup)
     report = store.import_seed(load_seed())
-    if report.added or report.updated or report.removed:
+    if report.added or report.updated or report.removed or report.topics_added or report.topics_updated:
         logger.info(
-            "seed imported: %d added, %d updated, %d removed, %d staff edits kept",
+            "seed imported: %d added, %d updated, %d removed, %d staff edits kept; topics: %d added, "
+            "%d updated, %d staff edits kept",
             len(report.added), len(report.updated), len(report.removed), len(report.kept_staff_edits),
+            len(report.topics_added), len(report.topics_updated), len(report.topics_kept),
         )  # fmt: skip
     service = SearchService(store, resolve_embedder(settings), settings.index_dir, today=today)
     rebuilt = service.open()

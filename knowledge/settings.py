@@ -28,6 +28,14 @@ class KnowledgeSettings(BaseSettings):
     # set false for a Vietnamese model, which wants the tones.
     embedding_fold_text: bool = True
     search_dev_set: Path = ROOT / "tests" / "data" / "retrieval_dev.jsonl"
+    # Days between two reviews of an entry or topic ("Cần rà soát", python -m knowledge review).
+    review_interval_days: int = Field(180, ge=1, le=3650)
+    # Backups taken before a schema upgrade and by `python -m app backup`: the newest N of each
+    # database are kept (knowledge/backups.py).
+    backup_keep: int = Field(10, ge=1, le=1000)
+    # A database other than SQLite is dumped with pg_dump before an upgrade; without pg_dump the
+    # upgrade is refused unless the operator has made a backup and sets this to true.
+    upgrade_without_backup: bool = False
 
     @property
     def knowledge_url(self) -> str:
@@ -40,3 +48,9 @@ class KnowledgeSettings(BaseSettings):
     @property
     def models_dir(self) -> Path:
         return self.var_dir / "models"
+
+    @property
+    def backups_dir(self) -> Path:
+        """Where backups of a database that is not a SQLite file go (a SQLite file's go beside it,
+        in ``backups/``: var/backups for the default var/app.db and var/knowledge.db)."""
+        return self.var_dir / "backups"

@@ -50,7 +50,7 @@ def test_runs_an_action(client):
     assert response.status_code == 200
     body = response.json()
     assert body["events"] == [{"event": "slot", "timestamp": None, "name": "human_help", "value": True}]
-    assert "Đường dây nóng" in body["responses"][0]["text"]
+    assert "Tổng đài hỗ trợ Cổng Dịch vụ công quốc gia: 1800 1096" in body["responses"][0]["text"]
 
 
 def test_accepts_a_deflated_body(client):
