@@ -3,8 +3,8 @@
 once), with the version the staff member read (a save in between is a :class:`Refused` 409, never
 an overwrite), and is written to the audit log with the changed fields before and after.
 
-Reads run on the app's database threads, writes on its compute threads (a write re-encodes the
-entry's texts for the dense index); nothing runs on the event loop.
+Reads run on the app's database threads, writes on its compute threads (a write may encode new
+texts for the dense index); nothing runs on the event loop.
 """
 
 from __future__ import annotations
