@@ -74,11 +74,13 @@ SECTIONS: list[Section] = [
 
 @dataclass(frozen=True)
 class HomeCount:
-    """A figure on the home page, e.g. ``HomeCount("Cần rà soát", 4, "/staff/review")``."""
+    """A figure on the home page, e.g. ``HomeCount("Cần rà soát", 4, "/staff/review")``; a unit,
+    if given, follows the number ("Câu hỏi chưa trả lời: 3 nhóm")."""
 
     label: str
     value: int
     href: str
+    unit: str = ""
 
 
 # Functions giving the home page's figures for the signed-in account (None: nothing to show to

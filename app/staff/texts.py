@@ -71,8 +71,10 @@ AUDIT_ACTIONS = {
 }
 
 # Unanswered questions (app/staff/unanswered.py).
-UNANSWERED_HOME = "Nhóm câu hỏi chưa trả lời"
+UNANSWERED_HOME = "Câu hỏi chưa trả lời"  # "Câu hỏi chưa trả lời: N nhóm"
+UNANSWERED_HOME_UNIT = "nhóm"
 UNANSWERED_HOME_GROUPING = "Câu hỏi chưa trả lời (đang gom nhóm)"
+UNANSWERED_HOME_GROUPING_UNIT = "câu"
 UNANSWERED_NO_GROUP = (
     "Không còn nhóm câu hỏi này: có thể đã có người xử lý hoặc các câu hỏi đã được gom nhóm lại. "
     "Anh/chị tải lại trang để xem danh sách mới."

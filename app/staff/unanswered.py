@@ -333,13 +333,13 @@ async def phrasing_json(request: Request, staff: Editor, group_id: str, body: Ph
 
 
 async def home_count(request: Request, staff: StaffUser) -> HomeCount | None:
-    """ "Nhóm câu hỏi chưa trả lời: N" for every role; while a first grouping takes long, the
+    """ "Câu hỏi chưa trả lời: N nhóm" for every role; while a first grouping takes long, the
     number of questions waiting."""
     with contextlib.suppress(TimeoutError):
         grouping, _ = await asyncio.wait_for(grouper(request.app).current(), HOME_WAIT)
-        return HomeCount(texts.UNANSWERED_HOME, len(grouping.groups), PAGE)
+        return HomeCount(texts.UNANSWERED_HOME, len(grouping.groups), PAGE, texts.UNANSWERED_HOME_UNIT)
     backlog = await request.app.state.work.io(request.app.state.stores.unanswered.backlog)
-    return HomeCount(texts.UNANSWERED_HOME_GROUPING, backlog.count, PAGE)
+    return HomeCount(texts.UNANSWERED_HOME_GROUPING, backlog.count, PAGE, texts.UNANSWERED_HOME_GROUPING_UNIT)
 
 
 HOME_COUNTS.append(home_count)

@@ -142,7 +142,9 @@ def test_the_home_page_counts_the_groups(client):
     signed_in(client, "viewer")
     client.get("/api/staff/unanswered", params={"refresh": 1})
     home = client.get("/staff").text
-    assert re.search(rf"{texts.UNANSWERED_HOME}:</span> <strong>2</strong>", home)
+    assert re.search(
+        rf"{texts.UNANSWERED_HOME}:</span> <strong>2</strong> {texts.UNANSWERED_HOME_UNIT}</a>", home
+    )
     assert 'href="/staff/unanswered"' in home
 
 
