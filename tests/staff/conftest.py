@@ -3,8 +3,9 @@ SQLite, and the whole app (Rasa down: the console needs none of it) behind a Tes
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,9 @@ from app.main import create_app
 from app.runner import free_port
 from app.settings import Settings
 from app.staff.accounts import Accounts
+from knowledge.search import Calibration, SearchService
+from knowledge.seed import load_seed
+from knowledge.store import Store
 
 KEY = "k" * 40
 PASSWORD = "Mật khẩu đủ dài 2026"  # Vietnamese letters: compared in NFC
@@ -93,3 +97,35 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> str:
     response = client.post("/api/staff/session", json={"username": username, "password": password})
     assert response.status_code == 200, response.text
     return response.json()["csrf"]
+
+
+# --- the knowledge base the console edits ------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def seeded_file(tmp_path_factory) -> str:
+    """The seed imported once into a knowledge database; each test works on a copy."""
+    path = tmp_path_factory.mktemp("seeded") / "knowledge.db"
+    store = Store(f"sqlite:///{path}")
+    store.import_seed(load_seed())
+    store.close()
+    return str(path)
+
+
+@pytest.fixture
+def knowledge_today() -> date:
+    """The day the knowledge base's validity windows are read on (a module may override it)."""
+    return date(2026, 12, 4)
+
+
+@pytest.fixture
+def knowledge(tmp_path, seeded_file, knowledge_today):
+    """The real knowledge base from the seed (lexical), written to by the console."""
+    copy = tmp_path / "knowledge.db"
+    shutil.copy(seeded_file, copy)
+    store = Store(f"sqlite:///{copy}")
+    service = SearchService(store, None, tmp_path / "index", today=lambda: knowledge_today)
+    service.open()
+    service.calibration = Calibration(dense_weight=0.0, threshold=0.5)
+    yield service
+    store.close()

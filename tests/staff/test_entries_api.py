@@ -12,9 +12,7 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.staff import texts
-from knowledge.search import Calibration, SearchService
-from knowledge.seed import load_seed
-from knowledge.store import Store
+from knowledge.search import SearchService
 from tests.staff.conftest import ADDRESS, add_account, another, sign_in, staff_settings
 
 ENTRY = "tach-ho/dieu-kien"  # an id with "/"
@@ -28,15 +26,8 @@ FIELDS = {
 
 
 @pytest.fixture
-def knowledge(tmp_path):
-    """The real knowledge base from the seed (lexical), written to by the console."""
-    store = Store(f"sqlite:///{tmp_path / 'knowledge.db'}")
-    store.import_seed(load_seed())
-    service = SearchService(store, None, tmp_path / "index", today=lambda: date(2026, 12, 5))
-    service.open()
-    service.calibration = Calibration(dense_weight=0.0, threshold=0.5)
-    yield service
-    store.close()
+def knowledge_today() -> date:
+    return date(2026, 12, 5)
 
 
 @pytest.fixture

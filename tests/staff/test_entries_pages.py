@@ -19,11 +19,11 @@ from tests.staff.test_entries_api import (
     SOURCE,
     answered,
     client,
-    knowledge,
+    knowledge_today,
     signed_in,
 )
 
-__all__ = ["client", "knowledge"]  # the fixtures, shared with the API's tests
+__all__ = ["client", "knowledge_today"]  # the fixtures, shared with the API's tests
 EDIT = f"/staff/entries/{ENTRY}/edit"
 
 

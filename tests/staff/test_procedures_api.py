@@ -5,7 +5,6 @@ and the ``make train`` notice when the name or aliases change."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, date, datetime
 
 import pytest
@@ -15,37 +14,11 @@ from actions.facts import fact_text
 from app.main import create_app
 from app.staff import texts
 from app.staff.audit import AuditFilter
-from knowledge.search import Calibration, SearchService
-from knowledge.seed import load_seed
-from knowledge.store import Store
 from tests.staff.conftest import ADDRESS, add_account, sign_in, staff_settings
 
 SLUG = "dang-ky-khai-sinh"
 TODAY = date(2026, 12, 4)
 NEW_FEE = "Lệ phí đăng ký khai sinh đúng hạn: 0 đồng (mức thử nghiệm 2026)."
-
-
-@pytest.fixture(scope="session")
-def seeded_file(tmp_path_factory) -> str:
-    """The seed imported once into a knowledge database; each test works on a copy."""
-    path = tmp_path_factory.mktemp("seeded") / "knowledge.db"
-    store = Store(f"sqlite:///{path}")
-    store.import_seed(load_seed())
-    store.close()
-    return str(path)
-
-
-@pytest.fixture
-def knowledge(tmp_path, seeded_file):
-    """The real knowledge base from the seed (lexical), written to by the console."""
-    copy = tmp_path / "knowledge.db"
-    shutil.copy(seeded_file, copy)
-    store = Store(f"sqlite:///{copy}")
-    service = SearchService(store, None, tmp_path / "index", today=lambda: TODAY)
-    service.open()
-    service.calibration = Calibration(dense_weight=0.0, threshold=0.5)
-    yield service
-    store.close()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from tests.staff import test_procedures_api as shared
 from tests.staff.test_procedures_api import NEW_FEE, SLUG, signed_in
 
 # The shared fixtures: the seed's knowledge base (a copy per test) and the app on it.
-seeded_file, knowledge, client = shared.seeded_file, shared.knowledge, shared.client
+client = shared.client
 
 EDIT = f"/staff/procedures/{SLUG}/edit"
 

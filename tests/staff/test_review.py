@@ -16,7 +16,6 @@ from fastapi.testclient import TestClient
 from app.main import create_app
 from app.staff import texts
 from app.staff.audit import AuditFilter
-from tests.staff import test_procedures_api as shared
 from tests.staff.conftest import ADDRESS, staff_settings
 from tests.staff.test_procedures_api import signed_in
 from tests.staff.test_procedures_pages import page_form
@@ -31,7 +30,6 @@ ENDING = {  # what the seed has ending on 31/12/2026
     ("entry", "dang-ky-thanh-lap-doanh-nghiep/le-phi", ""),
 }
 FAQ = "tach-ho/dieu-kien"
-seeded_file, knowledge = shared.seeded_file, shared.knowledge  # the fixtures
 
 
 @pytest.fixture

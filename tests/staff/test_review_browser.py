@@ -27,13 +27,11 @@ from app.staff import texts
 from knowledge.search import Calibration, SearchService
 from knowledge.store import Store
 from tests.pages import needs_chromium
-from tests.staff import test_procedures_api as shared
 from tests.staff.conftest import PASSWORD, Clock, staff_settings
 from tests.staff.test_console_browser import CONTRAST
 from tests.staff.test_procedures_browser import shoot
 
 pytestmark = needs_chromium
-seeded_file = shared.seeded_file  # the fixture: the seed imported once
 OVERDUE = "dang-ky-ket-hon"
 
 

@@ -18,7 +18,7 @@ from tests.staff.test_procedures_pages import page_form
 
 FORMATS = ["xlsx", "csv"]
 ENTRY = "dang-ky-khai-sinh/le-phi"
-seeded_file, knowledge, client = shared.seeded_file, shared.knowledge, shared.client  # the fixtures
+client = shared.client  # the fixture
 MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "csv": "text/csv"}
 
 

@@ -18,9 +18,6 @@ from app.database import Database
 from app.main import create_app
 from app.staff import texts
 from app.staff.accounts import Accounts
-from knowledge.search import Calibration, SearchService
-from knowledge.seed import load_seed
-from knowledge.store import Store
 from tests.pages import needs_chromium
 from tests.staff.conftest import ADDRESS, PASSWORD, add_account, another, sign_in, staff_settings
 from tests.staff.test_console_browser import CONTRAST
@@ -39,15 +36,8 @@ ENTRY_SLUG = "dang-ky-khai-sinh"
 
 
 @pytest.fixture
-def knowledge(tmp_path):
-    """The real knowledge base from the seed (lexical), written to by the console."""
-    store = Store(f"sqlite:///{tmp_path / 'knowledge.db'}")
-    store.import_seed(load_seed())
-    service = SearchService(store, None, tmp_path / "index", today=lambda: date(2026, 12, 5))
-    service.open()
-    service.calibration = Calibration(dense_weight=0.0, threshold=0.5)
-    yield service
-    store.close()
+def knowledge_today() -> date:
+    return date(2026, 12, 5)
 
 
 @pytest.fixture
