@@ -5,6 +5,8 @@ Vietnamese, "tôi" for the assistant and "anh/chị" for the person, short enoug
 
 from __future__ import annotations
 
+from actions.services import CentreContact  # one wording for the contact lines
+
 
 def privacy_notice(days: int) -> str:
     """Shown before the first message on every channel (Nghị định 13/2023/NĐ-CP)."""
@@ -62,8 +64,6 @@ def unavailable(hotline: str, hours: str, phone: str = "") -> str:
     the centre and are given only beside its number) and the national portal's helpline under
     its own name, worded as in the contact reply (CentreContact).
     """
-    from actions.services import CentreContact  # one wording for the contact lines
-
     contact = [CentreContact.phone_line(phone), CentreContact.hours_line(hours) if phone else ""]
     contact = [line for line in [*contact, CentreContact.helpline_line(hotline)] if line]
     sorry = "Xin lỗi anh/chị, hệ thống trợ lý đang bận hoặc tạm gián đoạn nên chưa trả lời được. "
