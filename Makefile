@@ -57,7 +57,7 @@ help:
 	@echo "make index   build the knowledge index (and tune its model) if the content changed"
 	@echo "make install create .venv (Python 3.11) and .venv-rasa (Python 3.10)"
 	@echo "make lint    ruff and the import-layering contracts"
-	@echo "make bench   start-up, chat latency, event loop under load, search, task success (BENCHMARKS.md)"
+	@echo "make bench   start-up, chat latency, event loop under load, search, task success, dashboard (BENCHMARKS.md)"
 	@echo "make lock    re-resolve both environments and rewrite requirements/*-lock.txt"
 	@echo "make clean   remove environments, models and var/"
 
@@ -143,6 +143,7 @@ bench: install train index
 	@$(PY) -m benchmarks.typed_replies
 	@$(PY) -m benchmarks.grouping
 	@$(PY) -m benchmarks.edit_latency
+	@$(PY) -m benchmarks.dashboard
 
 lock:
 	@echo "==> Re-resolving the app environment into requirements/app-lock.txt"

@@ -21,6 +21,7 @@ from actions.guide import (
     ActionMenu,
     ActionStartOver,
 )
+from actions.handoff import ActionHandoffClosed, ActionHandoffResume
 from actions.question import ActionAnswerQuestion
 from actions.rating import ActionStoreComment, ActionStoreRating
 from actions.services import Services
@@ -45,5 +46,7 @@ def build_actions(services: Services) -> list[Action]:
         ActionDossierStatus,
         ActionStoreRating,
         ActionStoreComment,
+        ActionHandoffResume,
+        ActionHandoffClosed,
     ]
     return [kind(services) for kind in kinds]

@@ -2,7 +2,7 @@
 
 Three outcomes: a confident answer (with its source, the questions people ask next about the
 same topic and, for a procedure, the online walkthrough); an unsure one (the best three topics
-as buttons); and, on a second miss in a row, the centre's contact details.
+as buttons); and, on a second miss in a row, a person (the handoff marker, ``replies.start_handoff``).
 
 A question searched and not answered (unsure, nothing found, or the contact at a second miss;
 ``nlu_fallback`` messages come here too) is kept for the staff console through
@@ -82,6 +82,7 @@ def say_answer(
         buttons.append({"title": "Hướng dẫn nộp trực tuyến", "payload": replies.guide_payload(topic.slug)})
     buttons.append(replies.STAFF_BUTTON)
     guide.say(text=f"{found.text}\n\nNguồn: {found.source}", buttons=buttons)
+    guide.note("question_answered", found.slug)
     guide.remind(state)
     return [SlotSet(MISSES_SLOT, 0.0)]
 
@@ -121,18 +122,11 @@ async def miss(
     if searched is not None:
         outcome: Outcome = "contact" if misses >= 2 else "unsure" if suggestions else "none"
         await keep_unanswered(services, tracker, outcome, searched)
+        guide.note("question_unanswered")
     if misses >= 2:
-        guide.say(
-            text="\n".join(
-                [
-                    "Xin lỗi, tôi vẫn chưa tìm được câu trả lời chắc chắn cho anh/chị. "
-                    "Anh/chị có thể hỏi trực tiếp cán bộ:",
-                    *centre.lines(),
-                ]
-            ),
-            json_message={"links": [{"title": "Mở Cổng Dịch vụ công", "url": centre.portal_url}]},
-        )
-        guide.remind(state)
+        # The last rung: a person. The marker ends the replies, so the guide is not shown again
+        # here; it waits where the person was (the agent hands back at a step).
+        replies.start_handoff(guide.say, "ladder")
         return [SlotSet(MISSES_SLOT, 0.0)]
     named = next(
         (slug for slug in tracker.get_latest_entity_values("procedure") if guide.procedure(slug)), None

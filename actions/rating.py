@@ -103,6 +103,7 @@ class ActionStoreRating(GuideAction):
                 rating_id = await self._services.run_io(self._services.ratings.add, rating)
             except Exception:  # a lost rating must not end the conversation badly
                 logger.exception("could not store a rating")
+        await self._services.record("rating", tracker.sender_id, procedure=state.procedure, value=score)
         guide.say(text="Cảm ơn anh/chị đã đánh giá!")
         state.end()
         return [SlotSet("rating_id", float(rating_id) if rating_id else None)]

@@ -7,8 +7,9 @@ person. Nothing here is written per procedure: every fact comes from the knowled
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from knowledge.models import Guide, Procedure
@@ -63,6 +64,24 @@ BY_NEW_NAME = "Khi nộp, anh/chị chọn đúng xã/phường nơi cư trú th
 ADDRESS_UNREAD = f"Tôi vẫn chưa xác định được đơn vị hành chính. {BY_NEW_NAME}"
 ASK_RATING = "Anh/chị chọn mức hài lòng giúp tôi:"
 NO_RATING = "Vâng ạ, không sao. Cảm ơn anh/chị đã làm theo hướng dẫn! Khi cần, anh/chị cứ nhắn cho tôi."
+
+# Handing the conversation to a person (README "Handoff"): "Gặp cán bộ" (request), the question
+# ladder's last rung (ladder), a second "Tôi gặp lỗi" on the same step (problem). The bot says
+# one lead sentence; the app replaces the marker after it with the outcome (place in the queue,
+# when staff are back, the centre's contact lines).
+HandoffReason = Literal["request", "ladder", "problem"]
+HANDOFF_LEAD: dict[str, str] = {
+    "request": "Vâng, tôi chuyển anh/chị sang cán bộ hỗ trợ.",
+    "ladder": "Xin lỗi, tôi vẫn chưa tìm được câu trả lời chắc chắn. Tôi chuyển câu hỏi của anh/chị "
+    "sang cán bộ hỗ trợ.",
+    "problem": "Bước này có vẻ khó làm qua tin nhắn. Tôi chuyển anh/chị sang cán bộ hỗ trợ.",
+}
+
+
+def start_handoff(say: Callable[..., Any], reason: HandoffReason) -> None:
+    """The lead sentence, then the marker the app turns into the handoff's outcome (always last)."""
+    say(text=HANDOFF_LEAD[reason])
+    say(json_message={"handoff": {"reason": reason}})
 
 
 def topic_button(hit: Any) -> dict[str, str]:

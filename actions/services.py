@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,13 +14,17 @@ if TYPE_CHECKING:  # the search module pulls in FAISS; actions import nothing he
     from knowledge.models import Guide, Procedure
     from knowledge.search import SearchResult
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class CentreContact:
     """Where a person gets help from people: the province's centre and the national helpline.
 
-    Deployment settings (README "Settings"): the centre's ``name``, ``address``, ``phone`` and
-    ``hours`` have no invented default; empty, they are left out of every reply. ``hotline`` is
+    Deployment settings (README "Settings"): the centre's ``name``, ``address`` and ``phone`` have
+    no invented default; empty, they are left out of every reply. ``hours`` is the handoff's
+    working hours worded by the app (HANDOFF_HOURS, app/handoff/hours.py), shown beside the
+    centre's own details only (a centre with none is not one people can find). ``hotline`` is
     the national public-service portal's helpline (CENTRE_HOTLINE, 1800 1096), never the
     centre's, and is always given under that name. The wording of each line lives here, also
     for the app's "unavailable" reply.
@@ -53,15 +58,12 @@ class CentreContact:
         With no detail of the centre configured, the person is pointed to the desk that takes
         the dossier, which every procedure has.
         """
-        centre = [
-            self.name,
-            self.phone_line(self.phone),
-            f"Địa chỉ: {self.address}" if self.address else "",
-            self.hours_line(self.hours),
-        ]
-        centre = [line for line in centre if line] or [
-            "Cán bộ ở bộ phận tiếp nhận hồ sơ của cơ quan giải quyết thủ tục anh/chị đang làm"
-        ]
+        centre = [self.name, self.phone_line(self.phone), f"Địa chỉ: {self.address}" if self.address else ""]
+        centre = [line for line in centre if line]
+        if centre and self.hours:
+            centre.append(self.hours_line(self.hours))
+        if not centre:
+            centre = ["Cán bộ ở bộ phận tiếp nhận hồ sơ của cơ quan giải quyết thủ tục anh/chị đang làm"]
         helpline = self.helpline_line(self.hotline)
         return [*centre, *([helpline] if helpline else []), f"Cổng Dịch vụ công: {self.portal_url}"]
 
@@ -123,6 +125,22 @@ class UnansweredQuestion:
     candidates: tuple[Candidate, ...] = ()
 
 
+class Activity(Protocol):
+    """Where the dashboard's events are stored (``app/activity.py``); sync: call it through ``run_io``."""
+
+    def record(
+        self,
+        kind: str,
+        *,
+        sender: str,
+        channel: str,
+        procedure: str | None = None,
+        step: int | None = None,
+        value: float | None = None,
+        at: datetime | None = None,
+    ) -> None: ...
+
+
 class UnansweredQuestions(Protocol):
     """Where unanswered questions are kept (the app's database), grouped for the staff."""
 
@@ -146,6 +164,7 @@ class Services:
     knowledge: Knowledge | None = None  # set by the app once the knowledge base is open
     ratings: Ratings | None = None
     unanswered: UnansweredQuestions | None = None
+    activity: Activity | None = None  # the dashboard's events
     dossier_status: DossierStatusClient | None = None  # only when DOSSIER_STATUS_URL is set
     dossier_lookup_url: str = "https://dichvucong.gov.vn/tra-cuu-ho-so"
     # The app's bounded worker threads: database reads/writes, and search/encoding.
@@ -155,3 +174,30 @@ class Services:
     dossier_allowed: Callable[[str], Awaitable[bool]] = _always
     retention_days: int = 90  # slots carried into a new session expire with the retention window
     clock: Callable[[], datetime] = _utc_now
+
+    async def record(
+        self,
+        kind: str,
+        sender: str,
+        *,
+        procedure: str | None = None,
+        step: int | None = None,
+        value: float | None = None,
+    ) -> None:
+        """Store a dashboard event (``activity``) for ``sender``; a failure is logged, never raised."""
+        if self.activity is None:
+            return
+        prefix, _, rest = sender.partition(":")
+        channel = prefix if rest and prefix in {"web", "tg", "zalo"} else "api"
+        try:
+            await self.run_io(
+                self.activity.record,
+                kind,
+                sender=sender,
+                channel=channel,
+                procedure=procedure,
+                step=step,
+                value=value,
+            )
+        except Exception:  # a figure lost must not cost the person the reply
+            logger.exception("could not record a %s event", kind)

@@ -17,9 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app import buttons
-from app.clock import Clock, aware, utc_now
-from app.database import Base, Database
-from app.privacy import sender_key
+from app.clock import aware
+from app.database import Base, PersonStore
 from connectors.message import Button
 
 
@@ -47,16 +46,8 @@ class Contact:
     offered: list[Button] = field(default_factory=list)
 
 
-class Contacts:
+class Contacts(PersonStore):
     name = "contacts"
-
-    def __init__(self, database: Database, clock: Clock = utc_now) -> None:
-        self._database = database
-        self._session = database.session
-        self._clock = clock
-
-    def key(self, sender: str) -> str:
-        return sender_key(self._database.secret, sender)
 
     def visit(self, sender: str, channel: str) -> Contact:
         """Record that ``sender`` wrote now; return what was known of them before."""

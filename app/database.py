@@ -17,6 +17,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from app.clock import Clock, utc_now
+from app.privacy import sender_key
 from knowledge.backups import before_upgrade
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -31,6 +33,9 @@ MODEL_MODULES = (
     "app.zalo_client",
     "app.staff.models",
     "app.unanswered",
+    "app.handoff.models",
+    "app.activity",
+    "app.channel_health",
 )
 
 
@@ -97,3 +102,16 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+class PersonStore:
+    """A store of the app database whose rows stand for a person by a keyed hash of the sender (never
+    the sender itself), so that they can be found, and erased, per person."""
+
+    def __init__(self, database: Database, clock: Clock = utc_now) -> None:
+        self._database = database
+        self._session = database.session
+        self._clock = clock
+
+    def key(self, sender: str) -> str:
+        return sender_key(self._database.secret, sender)

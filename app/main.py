@@ -21,12 +21,20 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from actions import build_actions
 from actions.dossier_status import DossierStatusClient
 from actions.services import CentreContact, Services
-from app import action_webhook, hardening, health, search, web, widget
+from app import action_webhook, channel_health, hardening, health, search, web, widget
+from app.activity import ActivityLog
+from app.channel_health import ChannelHealth, ChannelProblems
 from app.clock import Clock, utc_now
 from app.contacts import Contacts
+from app.dashboard import ioc
 from app.database import Database
+from app.handoff import wiring as handoff_wiring
+from app.handoff.store import HandoffStore
+from app.handoff.updates import WebUpdates
 from app.limits import Limits
 from app.logs import configure_logging
+from app.metrics import Metrics
+from app.metrics import install as install_metrics
 from app.outbox import Outbox
 from app.pipeline import Pipeline
 from app.rasa_client import RasaClient
@@ -35,6 +43,7 @@ from app.retention import Retention
 from app.sessions import WebSessions
 from app.settings import Settings, get_settings
 from app.staff.console import install as install_staff_console
+from app.staff.unanswered import stop as stop_grouping
 from app.telegram import router as telegram_router
 from app.telegram import start_telegram, stop_telegram
 from app.tracker_store import TrackerEvents
@@ -62,6 +71,10 @@ class Stores:
     sessions: WebSessions
     zalo: ZaloStore
     unanswered: UnansweredStore
+    activity: ActivityLog
+    channel_problems: ChannelProblems
+    handoffs: HandoffStore
+    web_updates: WebUpdates
     tracker: TrackerEvents
 
     @classmethod
@@ -75,6 +88,10 @@ class Stores:
             sessions=WebSessions(database, timedelta(hours=settings.web_session_hours), clock),
             zalo=ZaloStore(database, clock),
             unanswered=UnansweredStore(database, clock),
+            activity=ActivityLog(database, clock),
+            channel_problems=ChannelProblems(database, clock),
+            handoffs=HandoffStore(database, clock),
+            web_updates=WebUpdates(database, clock),
             tracker=TrackerEvents(settings.tracker_url),
         )
 
@@ -83,7 +100,18 @@ class Stores:
         return Retention(
             days=settings.data_retention_days,
             secret=settings.app_secret_key,
-            stores=[self.ratings, self.outbox, self.contacts, self.sessions, self.zalo, self.unanswered],
+            stores=[
+                self.ratings,
+                self.outbox,
+                self.contacts,
+                self.sessions,
+                self.zalo,
+                self.unanswered,
+                self.activity,
+                self.channel_problems,
+                self.handoffs,
+                self.web_updates,
+            ],
             tracker=self.tracker,
             log_dir=settings.var_dir / "log",
             clock=clock,
@@ -94,18 +122,21 @@ class Stores:
         self.database.close()
 
 
-def build_services(settings: Settings, stores: Stores, work: Work, limits: Limits, clock: Clock) -> Services:
+def build_services(
+    settings: Settings, stores: Stores, work: Work, limits: Limits, clock: Clock, metrics: Metrics
+) -> Services:
     return Services(
         centre=CentreContact(
             name=settings.centre_name,
             address=settings.centre_address,
             hotline=settings.centre_hotline,
-            hours=settings.centre_hours,
+            hours=settings.working_hours().describe(),
             portal_url=settings.portal_url,
             phone=settings.centre_phone,
         ),
         ratings=stores.ratings,
         unanswered=stores.unanswered,
+        activity=stores.activity,
         dossier_status=DossierStatusClient(
             settings.dossier_status_url,
             timeout=settings.dossier_status_timeout,
@@ -115,7 +146,7 @@ def build_services(settings: Settings, stores: Stores, work: Work, limits: Limit
         else None,
         dossier_lookup_url=settings.dossier_lookup_url,
         run_io=work.io,
-        run_compute=work.compute,
+        run_compute=metrics.timed_compute(work.compute),
         dossier_allowed=limits.dossier,
         retention_days=settings.data_retention_days,
         clock=clock,
@@ -196,10 +227,13 @@ def create_app(
     work = Work(settings.max_concurrent_work, settings.work_wait, settings.worker_threads)
     limits = Limits(settings)
     retention = stores.retention(settings, clock)
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_auth_token, settings.rasa_timeout)
+        app.state.rasa = RasaClient(
+            settings.rasa_url, settings.rasa_auth_token, settings.rasa_timeout, on_error=metrics.rasa_error
+        )
         app.state.pipeline = Pipeline(
             settings=settings,
             rasa=app.state.rasa,
@@ -209,12 +243,15 @@ def create_app(
             outbox=stores.outbox,
             retention=retention,
             clock=clock,
+            activity=stores.activity,
         )
-        background = [asyncio.create_task(retention.run_daily(work.io))]
+        background = [asyncio.create_task(retention.run_daily(work.io)), handoff_wiring.start(app)]
         if open_knowledge_base and app.state.services.knowledge is None:
             background.append(asyncio.create_task(open_knowledge(app, settings, work)))
         await start_telegram(app)
-        app.state.zalo = await start_zalo(settings, app.state.pipeline, stores.zalo, work)
+        app.state.zalo = await start_zalo(
+            settings, app.state.pipeline, stores.zalo, work, app.state.channel_health
+        )
         try:
             yield
         finally:
@@ -224,6 +261,7 @@ def create_app(
             for task in background:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
+            await stop_grouping(app)
             await app.state.rasa.close()
             if app.state.services.dossier_status is not None:
                 await app.state.services.dossier_status.aclose()
@@ -246,7 +284,8 @@ def create_app(
     app.state.limits = limits
     app.state.retention = retention
     app.state.sessions = stores.sessions
-    app.state.services = build_services(settings, stores, work, limits, clock)
+    app.state.activity = stores.activity
+    app.state.services = build_services(settings, stores, work, limits, clock, metrics)
     app.state.services.knowledge = knowledge
     app.state.executor = build_executor(app.state.services)
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
@@ -257,14 +296,29 @@ def create_app(
     app.include_router(action_webhook.router)
     app.include_router(telegram_router)
     app.include_router(zalo_router)
+    app.include_router(ioc.router)
     app.include_router(widget.router)
     # The staff console: its routers under /staff and /api/staff, its static files at /staff/static.
     install_staff_console(app, settings, stores.database, clock)
+    # Handoff to a person: /api/updates, the agents' API under /api/staff, app.state.handoffs.
+    handoff_wiring.install(
+        app,
+        settings,
+        database=stores.database,
+        store=stores.handoffs,
+        web_updates=stores.web_updates,
+        sessions=stores.sessions,
+        work=work,
+        clock=clock,
+    )
     widget.install_cors(app, settings)
     hardening.install(app, settings)
     if settings.proxies:
         # The client address of a request relayed by a trusted proxy is the one it forwards.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.proxies)
+    health_of_channels = ChannelHealth(stores.channel_problems, stores.outbox, settings, work.io, clock)
+    channel_health.install(app, health_of_channels)
+    install_metrics(app, metrics)  # last: its middleware times everything the others do
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, Text, delete, select
+from sqlalchemy import DateTime, Integer, String, Text, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.clock import Clock, utc_now
+from app.clock import Clock, aware, utc_now
 from app.database import Base, Database
 from app.privacy import mask_text, sender_key
 
@@ -58,6 +58,53 @@ class Outbox:
                 )
                 for text in texts
             )
+
+    def unsent(self, channel: str | None = None, ids: Sequence[int] | None = None) -> list[OutboxRow]:
+        """Rows not sent yet, oldest first (of ``channel``, or only ``ids``, if given)."""
+        query = select(OutboxRow).where(OutboxRow.sent_at.is_(None)).order_by(OutboxRow.id)
+        if channel is not None:
+            query = query.where(OutboxRow.channel == channel)
+        if ids is not None:
+            query = query.where(OutboxRow.id.in_(list(ids)))
+        with self._session() as session:
+            return list(session.scalars(query))
+
+    def unsent_counts(self) -> dict[str, int]:
+        """Rows not sent yet, per channel."""
+        query = (
+            select(OutboxRow.channel, func.count())
+            .where(OutboxRow.sent_at.is_(None))
+            .group_by(OutboxRow.channel)
+        )
+        with self._session() as session:
+            return {channel: count for channel, count in session.execute(query)}
+
+    def recent_failures(
+        self, since: datetime, exclude: Sequence[str] = ()
+    ) -> dict[str, tuple[int, datetime]]:
+        """Per channel: rows recorded since ``since`` and still unsent, and the oldest one's time;
+        rows whose reason starts with one of ``exclude`` do not count."""
+        query = (
+            select(OutboxRow.channel, func.count(), func.min(OutboxRow.created_at))
+            .where(OutboxRow.created_at >= since, OutboxRow.sent_at.is_(None))
+            .group_by(OutboxRow.channel)
+        )
+        for prefix in exclude:
+            query = query.where(OutboxRow.reason.not_like(f"{prefix}%"))
+        with self._session() as session:
+            return {channel: (count, aware(first)) for channel, count, first in session.execute(query)}
+
+    def retried(self, row_id: int, reason: str | None) -> None:
+        """One more attempt at row ``row_id``: sent (``reason`` None) or failed again, and why."""
+        with self._session.begin() as session:
+            row = session.get(OutboxRow, row_id)
+            if row is None:
+                return
+            row.attempts += 1
+            if reason is None:
+                row.sent_at = self._clock()
+            else:
+                row.reason = mask_text(reason)[:300]
 
     def items(self, channel: str | None = None) -> list[OutboxRow]:
         query = select(OutboxRow).order_by(OutboxRow.id)

@@ -17,9 +17,11 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from actions.replies import MENU_BUTTONS
 from app import buttons, texts
+from app.activity import ActivityLog
 from app.clock import Clock, utc_now
 from app.contacts import Contact, Contacts
 from app.limits import Limits
@@ -106,9 +108,15 @@ class Pipeline:
         outbox: Outbox,
         retention: Retention,
         clock: Clock = utc_now,
+        activity: ActivityLog | None = None,
     ) -> None:
         self.settings, self.rasa, self.limits, self.work = settings, rasa, limits, work
         self.contacts, self.outbox, self.retention, self.clock = contacts, outbox, retention, clock
+        self.activity = activity  # the dashboard's events (app/activity.py)
+        # The handoff desk (app/handoff/desk.py), set by app.main: it routes the messages of a
+        # person waiting for or talking to an agent before Rasa, and turns the bot's marker into
+        # the outcome. None: no handoff (a test's bare pipeline).
+        self.handoffs: Any = None
 
     def tag(self, sender: str) -> str:
         return sender_tag(self.settings.app_secret_key, sender)
@@ -132,6 +140,10 @@ class Pipeline:
             if marks:
                 await self.work.io(self.contacts.mark, inbound.sender, **marks)
             return Reply([*before, OutgoingMessage(text=str(exc))], exc.status_code)
+        if self.activity is not None:
+            await self.work.io(
+                self.activity.record, "message_in", sender=inbound.sender, channel=inbound.channel
+            )
         masked = mask(text)
         before, marks = self._notices(inbound, contact, masked.kinds)
         erase = await self._erase_step(inbound, masked.text, contact.erase_asked_at, marks)
@@ -146,6 +158,11 @@ class Pipeline:
         pressed = buttons.match(text, contact.offered)
         if pressed is not None:  # a typed title is the button's payload
             text = pressed.payload
+        if self.handoffs is not None:  # a person waits for or talks to an agent: not to Rasa
+            routed = await self.handoffs.route(inbound.channel, inbound.sender, text)
+            if routed is not None:
+                routed.messages[:0] = before
+                return await self._offered(inbound, routed)
         try:
             async with self.work.slot(wait):
                 messages = await self.converse(inbound, text)
@@ -212,10 +229,14 @@ class Pipeline:
             )
             return [
                 OutgoingMessage(
-                    text=texts.unavailable(self.settings.centre_hotline, self.settings.centre_hours)
+                    text=texts.unavailable(
+                        self.settings.centre_hotline, self.settings.working_hours().describe()
+                    )
                 )
             ]
         messages = from_bot_replies(replies)
+        if self.handoffs is not None:  # the bot handed over: the outcome follows its words
+            messages.extend(await self.handoffs.after_reply(inbound.channel, inbound.sender, text, replies))
         logger.info(
             "chat channel=%s sender=%s chars=%d replies=%d ms=%.0f",
             inbound.channel,

@@ -68,6 +68,30 @@ class RatingStore:
         with self._session() as session:
             return list(session.scalars(select(RatingRow).order_by(RatingRow.id)))
 
+    def comments(
+        self,
+        since: datetime,
+        until: datetime,
+        *,
+        channel: str | None = None,
+        procedure: str | None = None,
+        limit: int = 50,
+    ) -> list[RatingRow]:
+        """Rated with a comment (masked) in [since, until), newest first, for the dashboard."""
+        query = (
+            select(RatingRow)
+            .where(RatingRow.comment.is_not(None))
+            .where(RatingRow.created_at >= since, RatingRow.created_at < until)
+            .order_by(RatingRow.created_at.desc(), RatingRow.id.desc())
+            .limit(limit)
+        )
+        if channel:
+            query = query.where(RatingRow.channel == channel)
+        if procedure:
+            query = query.where(RatingRow.procedure == procedure)
+        with self._session() as session:
+            return list(session.scalars(query))
+
     def purge(self, cutoff: datetime) -> int:
         """Older ratings keep their figures only: the person's hash and the comment go."""
         with self._session.begin() as session:

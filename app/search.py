@@ -6,6 +6,7 @@ runs the search (BM25 and the encoder) on a worker thread, never on the event lo
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -44,7 +45,9 @@ async def search(
     knowledge = knowledge_of(request)
     try:
         async with work.slot():
+            started = time.perf_counter()
             result = await work.compute(knowledge.search, text, k=k)
+            request.app.state.metrics.observe_search("api", time.perf_counter() - started)
     except Busy:
         raise HTTPException(status_code=503, detail=texts.BUSY, headers=RETRY_AFTER) from None
     return result.as_dict()

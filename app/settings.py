@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import ipaddress
 from functools import lru_cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, computed_field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from knowledge.settings import ROOT, KnowledgeSettings
+
+if TYPE_CHECKING:
+    from app.handoff.hours import WorkingHours
 
 _PLACEHOLDERS = {"", "changeme", "change-me", "secret", "token", "devtoken"}
 _LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
@@ -49,9 +52,8 @@ class Settings(KnowledgeSettings):
     centre_name: str = Field("", description="The province's centre, e.g. its full name")
     centre_address: str = Field("", description="The centre's address")
     centre_phone: str = Field("", description="The centre's own phone number")
-    # The centre's hours as people read them, e.g. "7:30–17:00, thứ Hai – thứ Sáu": the one place
-    # the hours text comes from (worded by CentreContact.hours_line).
-    centre_hours: str = Field("", description="The centre's working hours")
+    # The centre's hours shown beside these details come from HANDOFF_HOURS (worded by
+    # WorkingHours.describe, below): one source of truth for the hours.
     # The national public-service portal's helpline (Văn phòng Chính phủ), named as such wherever
     # shown; never the centre's number. Empty: not shown.
     centre_hotline: str = Field("1800 1096", description="Tổng đài hỗ trợ Cổng Dịch vụ công quốc gia")
@@ -123,6 +125,23 @@ class Settings(KnowledgeSettings):
         15, ge=1, le=24 * 60, description="The window in which failed sign-ins are counted"
     )
 
+    # Handoff to a person (README "Handoff"). Working hours in Vietnam's time zone, e.g.
+    # "Mon-Fri 07:30-11:30,13:30-17:00" or "always" (parsed by app/handoff/hours.py, which also
+    # words them for the contact reply: the one source of the hours text); holidays as ISO dates.
+    handoff_hours: str = Field("Mon-Fri 07:30-11:30,13:30-17:00", description="When agents take over")
+    handoff_holidays: str = Field("", description="Closed days, ISO dates separated by commas")
+    handoff_claim_idle_minutes: int = Field(
+        15, ge=1, le=24 * 60, description="A claimed conversation with no agent reply returns to the queue"
+    )
+    handoff_minutes_per_person: float = Field(
+        5.0, gt=0, le=240, description="Expected minutes per conversation until there is history"
+    )
+
+    # The provincial IOC summary and Prometheus (README "Metrics"): a bearer token and an
+    # optional allow-list of addresses or networks; with no token both answer 404.
+    metrics_token: str = ""
+    metrics_allowed_ips: str = Field("", description="Comma-separated addresses or networks; empty: any")
+
     @computed_field  # type: ignore[prop-decorator]
     @property
     def rasa_url(self) -> str:
@@ -156,6 +175,17 @@ class Settings(KnowledgeSettings):
     def production(self) -> bool:
         """Production rules apply: APP_ENV=production, or an APP_HOST other machines can reach."""
         return self.app_env == "production" or not is_loopback(self.app_host)
+
+    def working_hours(self) -> WorkingHours:
+        """HANDOFF_HOURS and HANDOFF_HOLIDAYS parsed (valid: checked when the settings are read)."""
+        from app.handoff.hours import WorkingHours  # here: the handoff package imports the app's parts
+
+        return WorkingHours.parse(self.handoff_hours, self.handoff_holidays)
+
+    @model_validator(mode="after")
+    def _check_working_hours(self) -> Settings:
+        self.working_hours()  # raises ValueError with the operator's message
+        return self
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

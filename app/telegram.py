@@ -8,10 +8,12 @@ update queue. Polling mode (``TELEGRAM_MODE=polling``) asks Telegram for updates
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hmac
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
 from telegram import BotCommand, Update
@@ -20,6 +22,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from app import texts
+from app.channel_health import ChannelHealth
 from app.pipeline import MENU, Inbound, Pipeline, SendFailed
 from connectors.message import OutgoingMessage
 from connectors.telegram import (
@@ -37,6 +40,8 @@ router = APIRouter(prefix="/telegram", tags=["telegram"])
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 ALLOWED_UPDATES = ["message", "callback_query"]
+WEBHOOK_CHECK_EVERY = 300.0  # seconds between two getWebhookInfo checks (channel health)
+WEBHOOK_ERROR_RECENT = timedelta(hours=1)  # a delivery error this recent degrades the channel
 
 
 class _MaskToken(logging.Filter):
@@ -58,6 +63,15 @@ class TelegramChannel:
     application: Application
     webhook: bool
     mask: _MaskToken
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def send(self, recipient: str, messages: list[OutgoingMessage]) -> None:
+        """The channel's one way to send to a chat (``Pipeline.deliver``'s ``send``, the outbox's
+        retry): :class:`SendFailed` with the texts that did not arrive."""
+        try:
+            await send_messages(self.application.bot, int(recipient), messages)
+        except Unsent as exc:
+            raise SendFailed(f"unavailable: {exc}", exc.unsent) from exc
 
 
 @router.post("/webhook", include_in_schema=False)
@@ -87,11 +101,7 @@ def _add_handlers(app: FastAPI, channel: TelegramChannel) -> None:
     def pipeline() -> Pipeline:
         return app.state.pipeline
 
-    async def send(recipient: str, messages: list[OutgoingMessage]) -> None:
-        try:
-            await send_messages(bot, int(recipient), messages)
-        except Unsent as exc:
-            raise SendFailed(f"unavailable: {exc}", exc.unsent) from exc
+    send = channel.send
 
     async def answer(chat_id: int, text: str) -> None:
         """One message of this chat through the pipeline; its replies back to the chat."""
@@ -177,14 +187,20 @@ async def start_telegram(app: FastAPI) -> None:
     channel = TelegramChannel(application=builder.build(), webhook=webhook, mask=mask)
     _add_handlers(app, channel)
     application = channel.application
+    health = getattr(app.state, "channel_health", None)
+    problem = "start_failed"
+    registered = False
     try:
         await application.initialize()
         await application.bot.set_my_commands([BotCommand(name, text) for name, text, _ in COMMANDS])
         url = f"{settings.base_url}/telegram/webhook"
         if webhook and url.startswith("https://"):
+            problem = "webhook_refused"
             await application.bot.set_webhook(
                 url, secret_token=settings.telegram_webhook_secret, allowed_updates=ALLOWED_UPDATES
             )
+            registered = True
+            problem = "start_failed"
         elif webhook:
             logger.info("telegram: PUBLIC_URL is not https; register the webhook yourself (README)")
         await application.start()
@@ -195,7 +211,13 @@ async def start_telegram(app: FastAPI) -> None:
         with contextlib.suppress(Exception):
             await application.shutdown()
         _unmask(mask)
+        if health is not None:
+            await health.report("telegram", problem, repr(exc))
         return
+    if health is not None:
+        await health.resolve("telegram", "start_failed", "webhook_refused")
+        if registered:
+            channel.tasks.append(asyncio.create_task(_watch_webhook(application, health)))
     app.state.telegram = channel
     logger.info("telegram: on, %s mode, bot @%s", settings.telegram_mode, application.bot.username)
 
@@ -206,6 +228,9 @@ async def stop_telegram(app: FastAPI) -> None:
     if channel is None:
         return
     app.state.telegram = None
+    for task in channel.tasks:
+        task.cancel()
+    await asyncio.gather(*channel.tasks, return_exceptions=True)
     application = channel.application
     try:
         if application.updater is not None and application.updater.running:
@@ -217,6 +242,24 @@ async def stop_telegram(app: FastAPI) -> None:
         logger.warning("telegram: error while stopping: %r", exc)
     finally:
         _unmask(channel.mask)
+
+
+async def _watch_webhook(application: Application, health: ChannelHealth) -> None:
+    """Channel health: Telegram's own record of failed deliveries to the webhook (getWebhookInfo's
+    ``last_error_date``, kept by Telegram across our restarts), checked at start and then every
+    ``WEBHOOK_CHECK_EVERY`` seconds; an error within ``WEBHOOK_ERROR_RECENT`` degrades the channel."""
+    while True:
+        try:
+            info = await application.bot.get_webhook_info()
+        except TelegramError as exc:
+            logger.warning("telegram: getWebhookInfo failed: %r", exc)
+        else:
+            last = info.last_error_date
+            if last is not None and datetime.now(UTC) - last < WEBHOOK_ERROR_RECENT:
+                await health.report("telegram", "webhook_errors", info.last_error_message or "error")
+            else:
+                await health.resolve("telegram", "webhook_errors")
+        await asyncio.sleep(WEBHOOK_CHECK_EVERY)
 
 
 def _unmask(mask: logging.Filter) -> None:

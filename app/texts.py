@@ -70,3 +70,50 @@ def unavailable(hotline: str, hours: str, phone: str = "") -> str:
     if not contact:
         return sorry + "Anh/chị vui lòng thử lại sau ít phút."
     return "\n".join([sorry + "Anh/chị vui lòng thử lại sau ít phút, hoặc liên hệ:", *contact])
+
+
+# --- Handoff to a person (app/handoff/) ------------------------------------------------------
+HANDOFF_CANCEL = "Hủy yêu cầu gặp cán bộ"
+HANDOFF_CANCELLED = "Tôi đã hủy yêu cầu gặp cán bộ. Anh/chị cần tôi giúp gì tiếp ạ?"
+HANDOFF_CLAIMED = (
+    "Cán bộ hỗ trợ đã tiếp nhận cuộc trò chuyện. Anh/chị cứ nhắn, cán bộ sẽ trả lời ngay tại đây."
+)
+HANDOFF_ASK_QUESTION = (
+    "Anh/chị nhắn câu hỏi hoặc vấn đề đang gặp vào đây, tôi sẽ chuyển nguyên văn cho cán bộ. "
+    "Cán bộ sẽ trả lời trên chính kênh này."
+)
+HANDOFF_QUESTION_KEPT = (
+    "Tôi đã ghi lại câu hỏi của anh/chị. Cán bộ sẽ trả lời trên chính kênh này; "
+    "trong lúc chờ, anh/chị vẫn có thể hỏi tôi."
+)
+HANDOFF_ALREADY_KEPT = (
+    "Yêu cầu gặp cán bộ của anh/chị vẫn đang được giữ; cán bộ sẽ trả lời trên chính kênh này."
+)
+HANDOFF_KIOSK = (
+    "Máy dùng chung tại Trung tâm không giữ được cuộc trò chuyện để cán bộ trả lời sau. "
+    "Anh/chị vui lòng nhắn qua Zalo hoặc Telegram của Trung tâm, hoặc đến quầy tiếp nhận hồ sơ:"
+)
+
+
+def handoff_queued(position: int, minutes: int) -> str:
+    """The queue place and the expected wait (whole minutes, at least one)."""
+    wait = "dưới 1 phút" if minutes < 1 else f"khoảng {minutes} phút"
+    place = "Anh/chị là người tiếp theo" if position == 1 else f"Anh/chị đang ở vị trí số {position}"
+    return (
+        f"{place} trong hàng chờ gặp cán bộ, thời gian chờ dự kiến {wait}. "
+        "Cán bộ sẽ trả lời ngay tại đây; anh/chị có thể hủy yêu cầu bất cứ lúc nào."
+    )
+
+
+def handoff_outside_hours(back_at: str, hours: str) -> str:
+    """Outside working hours: when staff are back, and the request is kept."""
+    return (
+        f"Hiện đã ngoài giờ làm việc của cán bộ hỗ trợ ({hours}). Cán bộ sẽ làm việc lại lúc {back_at}. "
+        "Tôi giữ yêu cầu của anh/chị."
+    )
+
+
+HANDOFF_MEANWHILE = "Nếu cần gấp, anh/chị có thể liên hệ:"
+HANDOFF_NOBODY_ONLINE = (
+    "Hiện chưa có cán bộ hỗ trợ trực tuyến. Tôi giữ yêu cầu của anh/chị, cán bộ sẽ trả lời ngay khi có mặt."
+)

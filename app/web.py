@@ -6,8 +6,9 @@
   within WEB_SESSION_HOURS (401 otherwise: ask for a new one); any other channel's id is 403.
 - ``POST /api/session/end`` ends an id (the kiosk's idle reset), or with ``"erase": true``
   erases the whole conversation ("Xóa cuộc trò chuyện" in the widget).
-- ``POST /api/chat`` goes through the one pipeline (app/pipeline.py); ``GET /api/history``
-  reads the tracker back.
+- ``POST /api/chat`` goes through the one pipeline (app/pipeline.py) and answers with the bot's
+  replies and the conversation's handoff state (so the widget long-polls ``GET /api/updates``
+  only while a handoff is open); ``GET /api/history`` reads the tracker back.
 
 Each call counts against the client address's limit (CLIENT_RATE_LIMIT a minute, and
 SESSION_RATE_LIMIT new ids a minute), besides the per-person limit of the pipeline.
@@ -16,6 +17,7 @@ SESSION_RATE_LIMIT new ids a minute), besides the per-person limit of the pipeli
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -103,9 +105,24 @@ class ChatRequest(BaseModel):
     text: str = Field(description="What the person typed, or a button payload")
 
 
+class HandoffState(BaseModel):
+    """Where a conversation's request for a person stands (``app.state.handoffs.state_of``)."""
+
+    status: Literal["waiting", "held", "kept"] | None = Field(
+        description="waiting: in the queue; held: an agent answers; kept: taken up when staff are back"
+    )
+    position: int | None = Field(description="The place in the queue (1 = next), while waiting")
+
+
 class ChatResponse(BaseModel):
     messages: list[OutgoingMessage]
     ended: bool = Field(False, description="The conversation was erased: ask for a new id")
+    handoff: HandoffState | None = Field(
+        None,
+        description="The open request for a person after this message (status waiting, held or kept, "
+        "the queue place while waiting), null when there is none: the widget long-polls GET /api/updates "
+        "only while it is not null",
+    )
 
 
 @router.post("/session", status_code=201, response_model=SessionResponse, dependencies=[ClientLimited])
@@ -156,13 +173,18 @@ async def chat(
         detail = reply.messages[0].text if reply.messages else texts.TOO_FAST
         headers = RETRY_AFTER if reply.status in (429, 503) else None
         raise HTTPException(status_code=reply.status, detail=detail, headers=headers)
-    return ChatResponse(messages=reply.messages, ended=reply.ended)
+    handoff = None
+    if not reply.ended:
+        state: HandoffState = await request.app.state.handoffs.state_of(sender)
+        handoff = state if state.status is not None else None
+    return ChatResponse(messages=reply.messages, ended=reply.ended, handoff=handoff)
 
 
 class HistoryEntry(OutgoingMessage):
-    """One past message: what the person sent (``user``) or one reply of the bot (``bot``)."""
+    """One past message: what the person sent (``user``), one reply of the bot (``bot``), or what
+    a member of staff wrote during a handoff (``agent``)."""
 
-    role: Literal["user", "bot"]
+    role: Literal["user", "bot", "agent"]
 
 
 class HistoryResponse(BaseModel):
@@ -170,13 +192,15 @@ class HistoryResponse(BaseModel):
     messages: list[HistoryEntry]
 
 
-def history_from_events(events: list[dict[str, Any]], limit: int = HISTORY_LIMIT) -> list[HistoryEntry]:
-    """The conversation as the person saw it, from Rasa tracker events (the last ``limit``).
+def messages_from_events(
+    events: list[dict[str, Any]],
+) -> Iterator[tuple[Literal["user", "bot", "agent"], OutgoingMessage, dict[str, Any]]]:
+    """The one reading of Rasa tracker events as messages, in order: ``(role, message, event)``.
 
-    A button's payload is shown as the button's title, like the widget showed it when clicked;
-    other payloads (the widget's silent ``/greet`` on first open) are left out.
+    A button's payload is read as the button's title, like the widget showed it when clicked;
+    other payloads (the widget's silent ``/greet`` on first open) and bot events with nothing to
+    show are left out. What staff wrote during a handoff is a bot event marked ``agent``.
     """
-    entries: list[HistoryEntry] = []
     titles: dict[str, str] = {}  # payload -> title of the buttons offered so far (latest wins)
     for event in events:
         kind = event.get("event")
@@ -185,7 +209,7 @@ def history_from_events(events: list[dict[str, Any]], limit: int = HISTORY_LIMIT
             if text.startswith("/"):
                 text = titles.get(text, "")
             if text:
-                entries.append(HistoryEntry(role="user", text=text))
+                yield "user", OutgoingMessage(text=text), event
         elif kind == "bot":
             data = event.get("data") if isinstance(event.get("data"), dict) else {}
             reply = {
@@ -198,7 +222,15 @@ def history_from_events(events: list[dict[str, Any]], limit: int = HISTORY_LIMIT
             if not (message.text or message.buttons or message.links or message.image):
                 continue
             titles.update({button.payload: button.title for button in message.buttons})
-            entries.append(HistoryEntry(role="bot", **message.model_dump()))
+            metadata = event.get("metadata") if isinstance(event.get("metadata"), dict) else {}
+            yield ("agent" if metadata.get("agent") else "bot"), message, event
+
+
+def history_from_events(events: list[dict[str, Any]], limit: int = HISTORY_LIMIT) -> list[HistoryEntry]:
+    """The conversation as the person saw it, from Rasa tracker events (the last ``limit``)."""
+    entries = [
+        HistoryEntry(role=role, **message.model_dump()) for role, message, _ in messages_from_events(events)
+    ]
     return entries[-limit:]
 
 

@@ -18,7 +18,7 @@ router = APIRouter(tags=["widget"])
 
 STATIC = Path(__file__).parent / "static"
 # The widget's API: the only routes another origin (the portal) may call from a browser.
-CORS_PATHS = frozenset({"/api/session", "/api/session/end", "/api/chat", "/api/history"})
+CORS_PATHS = frozenset({"/api/session", "/api/session/end", "/api/chat", "/api/history", "/api/updates"})
 
 
 # Served from the app's own origin and embedded by other origins: allow that explicitly.

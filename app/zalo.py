@@ -17,10 +17,11 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
+from app.channel_health import ChannelHealth
 from app.pipeline import Inbound, Pipeline, SendFailed
 from app.settings import Settings
 from app.work import Work
-from app.zalo_client import ZaloClient, ZaloError, ZaloStore
+from app.zalo_client import ZaloAuthError, ZaloClient, ZaloError, ZaloRefreshRefused, ZaloStore
 from connectors.message import OutgoingMessage
 from connectors.zalo import SIGNATURE_HEADER, ZaloEvent, parse_event, render, text_of, verify_signature
 
@@ -39,7 +40,13 @@ class ZaloChannel:
     """Everything the webhook needs once the channel is configured."""
 
     def __init__(
-        self, settings: Settings, pipeline: Pipeline, client: ZaloClient, store: ZaloStore, work: Work
+        self,
+        settings: Settings,
+        pipeline: Pipeline,
+        client: ZaloClient,
+        store: ZaloStore,
+        work: Work,
+        health: ChannelHealth | None = None,
     ) -> None:
         self.settings, self.pipeline, self.client, self.store, self.work = (
             settings,
@@ -48,6 +55,7 @@ class ZaloChannel:
             store,
             work,
         )
+        self.health = health
         self.queues: list[asyncio.Queue[ZaloEvent]] = [asyncio.Queue(QUEUE_SIZE) for _ in range(WORKERS)]
         self.tasks: list[asyncio.Task[None]] = []
 
@@ -102,8 +110,10 @@ class ZaloChannel:
                     await self.client.save_pending()
                 if self.client.refresh_due:
                     await self.client.access_token()
+                    await self.token_works()
             except ZaloError as exc:
                 logger.error("zalo: access token could not be refreshed: %s", exc)
+                await self.token_failed(exc)
             except Exception:
                 logger.exception("zalo: the token check failed; trying again at the next check")
 
@@ -125,7 +135,21 @@ class ZaloChannel:
             try:
                 await self.client.send(user_id, body)
             except ZaloError as exc:
+                await self.token_failed(exc)
                 raise SendFailed(f"{exc.reason}: {exc}", [text_of(b) for b in bodies[index:]]) from exc
+        if bodies:
+            await self.token_works()
+
+    async def token_failed(self, exc: ZaloError) -> None:
+        """Channel health: a spent refresh token takes the channel down; another failure to get
+        a token degrades it (a refused message is the person's window, not the channel)."""
+        if self.health is not None and isinstance(exc, ZaloAuthError):
+            problem = "token_spent" if isinstance(exc, ZaloRefreshRefused) else "token_failing"
+            await self.health.report("zalo", problem, str(exc))
+
+    async def token_works(self) -> None:
+        if self.health is not None:
+            await self.health.resolve("zalo", "token_spent", "token_failing")
 
 
 def missing_settings(settings: Settings) -> list[str]:
@@ -139,7 +163,7 @@ def missing_settings(settings: Settings) -> list[str]:
 
 
 async def start_channel(
-    settings: Settings, pipeline: Pipeline, store: ZaloStore, work: Work
+    settings: Settings, pipeline: Pipeline, store: ZaloStore, work: Work, health: ChannelHealth | None = None
 ) -> ZaloChannel | None:
     """The running channel, or None (logged once) when Zalo is not configured or cannot start."""
     missing = missing_settings(settings)
@@ -158,10 +182,16 @@ async def start_channel(
             store=store,
             delays=RETRY_DELAYS,
         )
-    except Exception:
+    except Exception as exc:
         logger.exception("Zalo channel off: its token pair could not be read from the database")
+        if health is not None:
+            await health.report("zalo", "start_failed", f"token pair not readable: {exc!r}")
         return None
-    channel = ZaloChannel(settings, pipeline, client, store, work)
+    if health is not None:
+        await health.resolve("zalo", "start_failed")
+        if client.new_pair:  # the operator gave a new pair: the old one's problems are over
+            await health.resolve("zalo", "token_spent", "token_failing")
+    channel = ZaloChannel(settings, pipeline, client, store, work, health)
     channel.start()
     logger.info("Zalo channel on: webhook at /zalo/webhook")
     return channel

@@ -60,6 +60,11 @@ class ZaloAuthError(ZaloError):
     reason = "token"
 
 
+class ZaloRefreshRefused(ZaloAuthError):
+    """Zalo's OAuth server answered the refresh without a new pair: the refresh token is spent,
+    expired or revoked, and only a new pair from the operator helps (channel health: down)."""
+
+
 class ZaloRefused(ZaloError):
     """Zalo refused the message with an error code; sending it again would not help."""
 
@@ -190,6 +195,7 @@ class ZaloClient:
         # The settings' pair is the seed; a pair the database grew from the same seed is newer.
         seed = fingerprint(access_token, refresh_token)
         stored = store.load_pair()
+        self.new_pair = stored is None or stored.seed != seed  # the operator gave a new pair
         if stored is not None and stored.seed == seed:
             self._pair = stored
         else:
@@ -228,7 +234,7 @@ class ZaloClient:
                 )
             except (KeyError, TypeError, ValueError) as exc:
                 code = data.get("error", "?")
-                raise ZaloAuthError(f"Zalo refused the token refresh (error {code})") from exc
+                raise ZaloRefreshRefused(f"Zalo refused the token refresh (error {code})") from exc
             # The old refresh token is spent now: the new pair lives in memory at once and is
             # stored; if the database refuses, it stays in memory and the save is tried again.
             self._pair = pair

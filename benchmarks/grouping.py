@@ -43,7 +43,8 @@ import numpy as np
 
 from actions.services import Candidate, UnansweredQuestion
 from app.database import Database
-from app.grouping import THRESHOLDS, Grouper, cluster, tfidf_vectors
+from app.grouper import Grouper
+from app.grouping import THRESHOLDS, cluster, tfidf_vectors
 from app.unanswered import UnansweredStore
 from app.work import Work
 from benchmarks import write_section

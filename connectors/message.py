@@ -50,6 +50,9 @@ def from_bot_replies(replies: list[dict[str, Any]]) -> list[OutgoingMessage]:
     """Rasa sends a reply's custom part (links) as a separate message: fold it into the last one."""
     messages: list[OutgoingMessage] = []
     for reply in replies:
+        custom = reply.get("custom")
+        if isinstance(custom, dict) and "handoff" in custom:
+            continue  # the handoff marker: the app says the outcome (app/handoff/desk.py)
         message = OutgoingMessage.from_bot(reply)
         if messages and not message.text and not message.buttons and not message.image:
             messages[-1].links.extend(message.links)

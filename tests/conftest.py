@@ -100,3 +100,21 @@ def browser() -> Iterator[object]:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture
+def desktop(browser, stack) -> Iterator[object]:
+    """A fresh browser context on the stack at 1280×800 (tests/app/widget_browsing.py's Browsing)."""
+    from tests.app.widget_browsing import DESKTOP, browse
+
+    with browse(browser, stack, DESKTOP) as seen:
+        yield seen
+
+
+@pytest.fixture
+def phone(browser, stack) -> Iterator[object]:
+    """The same at a phone's 360×740."""
+    from tests.app.widget_browsing import PHONE, browse
+
+    with browse(browser, stack, PHONE) as seen:
+        yield seen

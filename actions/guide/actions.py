@@ -41,6 +41,8 @@ class GuideAction(Action):
         extra = await read_reply(guide, state, tracker, pending)
         if extra is None:
             extra = await self.move(guide, state, tracker) or []
+        for kind, procedure, step in guide.notes:
+            await self._services.record(kind, tracker.sender_id, procedure=procedure, step=step)
         return [*extra, *state.events(before)]
 
 

@@ -26,6 +26,11 @@ class GuideBase:
         self.services = services
         self.say = dispatcher.utter_message
         self._topics: dict[str, Any] = {}
+        # Dashboard events of this turn (kind, procedure, step), stored by GuideAction.run.
+        self.notes: list[tuple[str, str | None, int | None]] = []
+
+    def note(self, kind: str, procedure: str | None = None, step: int | None = None) -> None:
+        self.notes.append((kind, procedure, step))
 
     # --- knowledge -------------------------------------------------------------------
     def procedure(self, slug: str | None) -> Procedure | None:

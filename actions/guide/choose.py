@@ -149,6 +149,7 @@ class Choosing(GuideBase):
             self.say(text=replies.documents_text(procedure))
             state.end()
             return None
+        self.note("guide_started", procedure.slug)
         if procedure.slug == VNEID_SLUG:
             return self.ready(state)
         return self.ask_vneid(state)

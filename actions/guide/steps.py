@@ -1,7 +1,7 @@
 """The walkthrough: "Bước k/N" with Tiếp theo · Quay lại · Tôi gặp lỗi · Gặp cán bộ, then the finish.
 
 "Tôi gặp lỗi" asks what went wrong and answers from the step's and the guide topics'
-troubleshooting; a second failure at the same step offers a person. The finish asks for a
+troubleshooting; a second failure at the same step hands over to a person. The finish asks for a
 rating (1–5).
 """
 
@@ -21,6 +21,7 @@ class Walkthrough(GuideBase):
         if procedure is None or state.step is None:
             return self.ask_which(state, [])
         state.asks = 0  # a step is not a question: moving on is always one tap away
+        self.note("guide_step", procedure.slug, state.step)
         text = replies.step_text(procedure, state.step)
         self.say(
             text=f"{intro}\n{text}".strip(),
@@ -67,6 +68,7 @@ class Walkthrough(GuideBase):
             state.procedure, state.back_to, state.step = state.back_to, None, None
             return self.ready(state)
         self.say(text=replies.finish_text(procedure, self.services.dossier_lookup_url))
+        self.note("guide_completed", procedure.slug)
         state.step, state.failures = None, 0
         self.ask_rating(state, intro="Anh/chị thấy hướng dẫn này thế nào?", fresh=True)
         return None
@@ -129,14 +131,6 @@ class Walkthrough(GuideBase):
         )
 
     def offer_person(self, state: GuideState) -> None:
+        """A second failure at the same step: hand over to a person (the marker ends the replies)."""
         state.stage, state.asks = STEPS, 0
-        centre = self.services.centre
-        self.say(
-            text="\n".join(
-                [
-                    "Bước này có vẻ khó làm qua tin nhắn. Anh/chị có thể nhờ cán bộ hỗ trợ trực tiếp:",
-                    *centre.lines(),
-                ]
-            ),
-            buttons=[replies.STAFF_BUTTON, *replies.STEP_BUTTONS[:2]],
-        )
+        replies.start_handoff(self.say, "problem")

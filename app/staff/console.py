@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from app.channel_health import alert_text, page_states, reason_text
 from app.clock import Clock, aware, utc_now
 from app.database import Database
 from app.settings import Settings
@@ -46,6 +47,7 @@ LOGIN = "/staff/login"
 HOME = "/staff"
 EVERYONE = frozenset(ROLES)
 ADMINS: frozenset[str] = frozenset()  # only admins (who pass every check)
+AGENTS = frozenset({"agent"})  # the handoff's agents (and admins)
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,10 @@ SECTIONS: list[Section] = [
     Section("Thủ tục", "/staff/procedures", EVERYONE, "Xem, sửa nội dung thủ tục, lịch sử và khôi phục"),
     Section("Nhập/xuất", "/staff/transfer", EVERYONE, "Xuất, nhập hỏi đáp và lệ phí bằng tệp Excel hoặc CSV"),
     Section("Cần rà soát", "/staff/review", EVERYONE, "Nội dung đến hạn rà soát hoặc sắp hết hiệu lực"),
+    Section("Hỗ trợ trực tiếp", "/staff/handoffs", AGENTS, "Nhận và trả lời người dân cần gặp cán bộ"),
+    Section("Câu trả lời mẫu", "/staff/canned", AGENTS | {"editor"}, "Câu trả lời soạn sẵn để cán bộ chèn"),
+    Section("Thống kê", "/staff/dashboard", EVERYONE, "Trò chuyện, hướng dẫn, gặp cán bộ, đánh giá"),
+    Section("Tin chưa gửi được", "/staff/outbox", AGENTS, "Tin trả lời kênh chưa chuyển được, gửi lại"),
     Section("Đổi mật khẩu", "/staff/password", EVERYONE, "Đổi mật khẩu của chính anh/chị"),
 ]
 
@@ -143,9 +149,27 @@ def render(
         "sections": sections_for(session.user) if session else [],
         "path": request.url.path,
         "texts": texts,
+        **channel_context(request, session.user if session else None),
         **context,
     }
     return TEMPLATES.TemplateResponse(request, template, values, status_code=status, headers=headers)
+
+
+def channel_context(request: Request, user: StaffUser | None) -> dict[str, Any]:
+    """The channels' health for a signed-in page: ``channel_states`` (the home page's section) and
+    ``channel_alerts`` (the line at the top of every page, with the outbox link for agents)."""
+    if user is None:
+        return {"channel_states": [], "channel_alerts": []}
+    states = page_states(request)
+    now = request.app.state.staff.clock()
+    outbox = allows(user.role, AGENTS)
+    alerts = [
+        {"state": s.state, "text": alert_text(s, now), "href": "/staff/outbox" if outbox else None}
+        for s in states
+        if s.alert
+    ]
+    shown = [{"state": s, "reason": reason_text(s) if s.alert else ""} for s in states]
+    return {"channel_states": shown, "channel_alerts": alerts}
 
 
 def safe_next(target: str | None) -> str:
@@ -193,10 +217,14 @@ async def denied(request: Request, exc: Exception) -> Response:
 
 def routers() -> list[APIRouter]:
     """Every router of the console. A part of the console adds its own here (one line)."""
+    from app.dashboard import pages as dashboard
     from app.staff import (
         api,
+        canned,
         entries,
         entries_api,
+        handoffs,
+        outbox,
         pages,
         procedures,
         procedures_api,
@@ -209,6 +237,9 @@ def routers() -> list[APIRouter]:
         *(pages.router, api.router, unanswered.pages, unanswered.api),
         *(procedures.pages, procedures_api.api, transfer.pages, transfer.api, review.pages, review.api),
         *(entries.router, entries_api.router),
+        *(handoffs.pages, canned.pages),
+        *(outbox.pages, outbox.api),
+        *(dashboard.pages, dashboard.api),
     ]
 
 

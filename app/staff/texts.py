@@ -11,7 +11,7 @@ ROLE_LABELS = {
 ROLE_DESCRIPTIONS = {
     "admin": "Quản lý tài khoản và làm được mọi việc",
     "editor": "Sửa nội dung hỏi đáp và thủ tục",
-    "agent": "Tiếp nhận cuộc trò chuyện (bản sau)",
+    "agent": "Tiếp nhận cuộc trò chuyện của người dân cần gặp cán bộ",
     "viewer": "Xem, không thay đổi gì",
 }
 
@@ -280,5 +280,78 @@ AUDIT_ACTIONS.update(
         "faq_imported": "Nhập hỏi đáp từ tệp",
         "fees_imported": "Nhập lệ phí và thời gian từ tệp",
         "content_reviewed": "Đánh dấu đã rà soát",
+    }
+)
+
+# Handoff to a person: the agents' page and the canned replies (app/staff/handoffs.py, canned.py;
+# the page's own words are in templates/handoffs/ and static/handoffs-queue.js,
+# handoffs-conversation.js, canned.js; the words shared by the console's scripts in
+# static/console.js).
+HANDOFF_HOME = "Đang chờ cán bộ"  # "Đang chờ cán bộ: N" on the home page
+
+# Channel health (app/channel_health.py): the alert line on every page, the home page's section.
+CHANNEL_NAMES = {"web": "Web", "telegram": "Telegram", "zalo": "Zalo"}
+CHANNEL_STATES = {
+    "ok": "Hoạt động bình thường",
+    "degraded": "Hoạt động không ổn định",
+    "down": "Ngừng hoạt động",
+    "off": "Chưa bật",
+}
+CHANNEL_ALERTS = {
+    "down": "Kênh {channel} ngừng hoạt động từ {since}: {reason}",
+    "degraded": "Kênh {channel} hoạt động không ổn định từ {since}: {reason}",
+}
+CHANNEL_PROBLEMS = {
+    "token_spent": (
+        "mã làm mới đã hết hạn — cần cấp lại cặp mã Zalo (ZALO_ACCESS_TOKEN, ZALO_REFRESH_TOKEN) "
+        "rồi khởi động lại ứng dụng"
+    ),
+    "token_failing": "không làm mới được mã truy cập Zalo — kiểm tra kết nối từ máy chủ tới Zalo",
+    "start_failed": "kênh không khởi động được — kiểm tra mã bot, kết nối và nhật ký ứng dụng",
+    "webhook_refused": (
+        "Telegram từ chối đăng ký webhook — kiểm tra PUBLIC_URL (HTTPS) và TELEGRAM_WEBHOOK_SECRET"
+    ),
+    "webhook_errors": "Telegram báo lỗi khi chuyển tin đến máy chủ — kiểm tra địa chỉ HTTPS công khai",
+    "unsent": "{count} tin trả lời chưa gửi được trong 1 giờ qua",
+}
+CHANNEL_HEALTH_TITLE = "Tình trạng các kênh"
+CHANNEL_SINCE_DAY = "{time} ngày {day}"  # the day is shown when it is not today
+
+# The failed-send outbox page (app/staff/outbox.py).
+OUTBOX_TITLE = "Tin chưa gửi được"
+OUTBOX_RETRIED = "Đã gửi lại {sent} tin; {failed} tin vẫn chưa gửi được."
+OUTBOX_NOTHING = "Không còn tin nào chờ gửi lại."
+OUTBOX_CHANNEL_OFF = "Kênh {channel} chưa bật hoặc chưa sẵn sàng trên máy chủ này, chưa gửi lại được."
+OUTBOX_HOME = "Tin chưa gửi được"  # "Tin chưa gửi được: N" on the home page
+TARGET_KINDS.update({"outbox": "Tin chưa gửi được"})
+AUDIT_ACTIONS.update({"outbox_retried": "Gửi lại tin chưa gửi được"})
+
+# The handoff's staff API (app/handoff/api.py): refusals and audit labels.
+HANDOFF_MISSING = "Không tìm thấy yêu cầu gặp cán bộ này."
+HANDOFF_TAKEN = "Cán bộ khác đã nhận cuộc trò chuyện này."
+HANDOFF_NOT_HELD = "Anh/chị cần nhận cuộc trò chuyện này trước khi trả lời, chuyển lại hay kết thúc."
+HANDOFF_ENDED = "Yêu cầu này đã kết thúc."
+HANDOFF_RASA_FAILED = (
+    "Chưa chuyển lại được cho trợ lý (máy chủ hội thoại không trả lời). Anh/chị thử lại sau ít phút."
+)
+HANDOFF_EMPTY_TEXT = "Tin nhắn đang trống."
+HANDOFF_NOT_DELIVERED = {
+    "window_closed": (
+        "Zalo đã đóng cửa sổ trả lời của người dân này: tin nhắn được lưu vào mục tin chưa gửi được."
+    ),
+    "other": "Tin nhắn chưa gửi được tới người dân, đã lưu vào mục tin chưa gửi được.",
+}
+CANNED_MISSING = "Không tìm thấy câu trả lời mẫu này."
+TARGET_KINDS.update({"handoff": "Yêu cầu gặp cán bộ", "canned_reply": "Câu trả lời mẫu"})
+AUDIT_ACTIONS.update(
+    {
+        "handoff_viewed": "Xem cuộc trò chuyện cần gặp cán bộ",
+        "handoff_claimed": "Nhận cuộc trò chuyện",
+        "handoff_message_sent": "Trả lời người dân",
+        "handoff_resumed": "Chuyển lại cho trợ lý",
+        "handoff_closed": "Kết thúc hỗ trợ",
+        "canned_created": "Thêm câu trả lời mẫu",
+        "canned_updated": "Sửa câu trả lời mẫu",
+        "canned_deleted": "Xóa câu trả lời mẫu",
     }
 )

@@ -43,7 +43,8 @@ from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
-from app.grouping import Group, Grouper, Grouping
+from app.grouper import Grouper
+from app.grouping import Group, Grouping
 from app.staff import audit, texts
 from app.staff.accounts import StaffUser
 from app.staff.console import HOME_COUNTS, HomeCount, render
@@ -79,6 +80,13 @@ def grouper(app: FastAPI) -> Grouper:
             store, app.state.work, lambda: getattr(services.knowledge, "embedder", None), store.clock
         )
     return extra["unanswered"]
+
+
+async def stop(app: FastAPI) -> None:
+    """At shutdown: a grouping under way is stopped before the worker pools close."""
+    found = app.state.staff.extra.get("unanswered")
+    if found is not None:
+        await found.close()
 
 
 def new_entry_url(group: Group) -> str:

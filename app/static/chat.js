@@ -2,6 +2,10 @@
 // The conversation id is issued by the server (POST /api/session) and kept in localStorage with
 // the privacy notice and its time of last use; an id unused for the server's idle_hours is
 // dropped, and one the server refuses (401) is replaced and the message sent again once.
+// The handoff's state (a bar above the log) comes with every answer of /api/chat and, on load,
+// from the first GET /api/updates; only while a handoff is open (waiting, held, kept) does the
+// page long-poll GET /api/updates for what comes without a request (an agent's messages, the bot
+// after a hand-back), until the state comes back null.
 (function () {
   "use strict";
   const KEY = "dvc-chat-session"; // {sender, notice, idleHours, usedAt}
@@ -14,13 +18,37 @@
     expired: "Cuộc trò chuyện trước đã hết hạn. Đã bắt đầu cuộc trò chuyện mới.",
     historyFailed: "Chưa tải được cuộc trò chuyện trước đó. Anh/chị vẫn có thể nhắn tiếp.",
     noReply: "Trợ lý chưa có câu trả lời cho tin nhắn này. Anh/chị thử hỏi theo cách khác nhé.",
+    agent: "Cán bộ hỗ trợ",
+    waiting: "Anh/chị đang chờ cán bộ hỗ trợ.",
+    waitingAt: "Anh/chị đang chờ cán bộ hỗ trợ: vị trí số {n} trong hàng chờ.",
+    waitingNext: "Anh/chị đang chờ cán bộ hỗ trợ: anh/chị là người tiếp theo.",
+    held: "Cán bộ hỗ trợ đang trò chuyện với anh/chị. Tin nhắn của anh/chị được chuyển tới cán bộ.",
+    kept: "Câu hỏi của anh/chị đã được giữ lại. Cán bộ sẽ trả lời ngay trong cuộc trò chuyện này.",
+    cancel: "Hủy yêu cầu gặp cán bộ",
   };
+  const CANCEL_PAYLOAD = "/handoff_cancel"; // the cancel button's payload in the bot's queue reply
+  const POLL_RETRY_MS = [2000, 5000, 15000, 30000, 60000];
 
   const log = document.getElementById("log");
   const form = document.getElementById("form");
   const input = document.getElementById("text");
   let record = null;
   let queue = Promise.resolve();
+  let polling = null; // {sender, stop} of the long poll under way (a handoff is open)
+  let pastTail = null; // replies ending the history: not shown twice by the first poll
+
+  // The handoff's state, above the conversation (built here: the page has no place for it).
+  const bar = document.createElement("div");
+  bar.className = "handoff";
+  bar.hidden = true;
+  const barText = document.createElement("p");
+  const cancel = document.createElement("button");
+  cancel.type = "button";
+  cancel.textContent = TEXT.cancel;
+  cancel.hidden = true;
+  cancel.addEventListener("click", function () { send(CANCEL_PAYLOAD, TEXT.cancel); });
+  bar.append(barText, cancel);
+  log.parentNode.insertBefore(bar, log);
 
   const store = {
     get() { try { return localStorage.getItem(KEY); } catch (e) { return null; } },
@@ -40,7 +68,7 @@
 
   function save() { if (record) store.set(JSON.stringify(record)); }
   function used() { if (record) { record.usedAt = Date.now(); save(); } }
-  function forget() { record = null; store.remove(); }
+  function forget() { stopPolling(); record = null; store.remove(); }
 
   function safeUrl(value) {
     try {
@@ -93,6 +121,106 @@
     p.className = "info";
     p.textContent = text;
     place(p, before);
+  }
+
+  function showAgent(message) {
+    const div = document.createElement("div");
+    div.className = "msg agent";
+    const who = document.createElement("span");
+    who.className = "who";
+    who.textContent = TEXT.agent + ": ";
+    div.appendChild(who);
+    appendText(div, message.text || "");
+    return place(div);
+  }
+
+  function showHandoff(handoff) {
+    const status = handoff && typeof handoff.status === "string" ? handoff.status : null;
+    const position = handoff && typeof handoff.position === "number" ? handoff.position : null;
+    let text = "";
+    if (status === "waiting") {
+      text = position === 1 ? TEXT.waitingNext : position > 1 ? TEXT.waitingAt.replace("{n}", position) : TEXT.waiting;
+    } else if (status === "held") {
+      text = TEXT.held;
+    } else if (status === "kept") {
+      text = TEXT.kept;
+    }
+    bar.className = "handoff" + (text ? " " + status : "");
+    bar.hidden = !text;
+    barText.textContent = text;
+    cancel.hidden = !(status === "waiting" || status === "kept");
+    return text ? status : null;
+  }
+
+  function replyKey(entry) {
+    return (entry.role === "agent" ? "agent" : "bot") + "\n" + String(entry.text || "");
+  }
+
+  function showUpdates(messages) {
+    let list = (Array.isArray(messages) ? messages : []).filter(function (m) { return m && typeof m === "object"; });
+    const tail = pastTail;
+    pastTail = null;
+    if (tail && tail.length) {
+      for (let k = Math.min(tail.length, list.length); k > 0; k--) {
+        const head = list.slice(0, k).map(replyKey);
+        if (tail.slice(tail.length - k).every(function (key, j) { return key === head[j]; })) {
+          list = list.slice(k);
+          break;
+        }
+      }
+    }
+    list.forEach(function (message) {
+      if (message.role === "agent") showAgent(message);
+      else showReply(message);
+    });
+  }
+
+  function updates(sender, cursor, signal) {
+    const url = "/api/updates?sender=" + encodeURIComponent(sender) + (cursor == null ? "" : "&after=" + cursor);
+    return call(url, { method: "GET", signal: signal }).catch(function () { return null; });
+  }
+
+  // The handoff's state as the server said it: the bar, and the long poll while one is open
+  // (from ``cursor``, or from now when null).
+  function follow(handoff, cursor) {
+    const open = showHandoff(handoff);
+    if (open) poll(cursor);
+    else stopPolling();
+    return open;
+  }
+
+  function stopPolling() {
+    const current = polling;
+    polling = null;
+    if (current && current.stop) current.stop.abort();
+  }
+
+  // Long-poll the updates of the current id while a handoff is open; it stops when the state
+  // comes back null, the id changes or the server no longer knows it.
+  async function poll(cursor) {
+    const sender = record && record.sender;
+    if (!sender || (polling && polling.sender === sender)) return;
+    stopPolling();
+    if (cursor == null) pastTail = null; // from now on: the history's tail is not in question
+    const current = { sender: sender, stop: typeof AbortController === "function" ? new AbortController() : null };
+    polling = current;
+    const alive = function () { return polling === current && record && record.sender === sender; };
+    let failures = 0;
+    while (alive()) {
+      const result = await updates(sender, cursor, current.stop ? current.stop.signal : undefined);
+      if (!alive()) return;
+      if (result && [401, 403, 404, 422].indexOf(result.status) >= 0) break;
+      if (!result || !result.ok || !result.data || typeof result.data.cursor !== "number") {
+        await new Promise(function (resolve) { setTimeout(resolve, POLL_RETRY_MS[Math.min(failures, 4)]); });
+        failures += 1;
+        continue;
+      }
+      failures = 0;
+      if (cursor != null) showUpdates(result.data.messages);
+      cursor = result.data.cursor;
+      if (!showHandoff(result.data.handoff)) break; // handed back, closed or cancelled
+    }
+    if (polling === current) polling = null;
   }
 
   function showReply(message) {
@@ -184,7 +312,9 @@
     } else {
       used();
     }
-    if (!messages.length) show("bot", TEXT.noReply);
+    const handoff = record && result.data ? result.data.handoff : null;
+    // A person answers while a handoff is open: the bot stays silent.
+    if (!follow(handoff, null) && !messages.length) show("bot", TEXT.noReply);
     messages.forEach(showReply);
   }
 
@@ -203,6 +333,10 @@
       return;
     }
     showNotice(record.notice);
+    // Where the updates and the handoff stand before the history is read: nothing is lost between.
+    const first = await updates(record.sender, null);
+    const cursor = first && first.ok && first.data && typeof first.data.cursor === "number" ? first.data.cursor : null;
+    const state = cursor != null ? first.data.handoff : null;
     let result = null;
     try {
       result = await call("/api/history?sender=" + encodeURIComponent(record.sender), { method: "GET" });
@@ -221,10 +355,15 @@
       return;
     }
     used();
-    result.data.messages.forEach(function (entry) {
+    const past = result.data.messages;
+    past.forEach(function (entry) {
       if (entry.role === "user") show("user", entry.text || "");
+      else if (entry.role === "agent") showAgent(entry);
       else showReply(entry);
     });
+    pastTail = [];
+    for (let i = past.length - 1; i >= 0 && past[i].role !== "user"; i--) pastTail.unshift(replyKey(past[i]));
+    follow(state, cursor);
   }
 
   form.addEventListener("submit", function (event) {

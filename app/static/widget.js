@@ -2,7 +2,8 @@
 //   <script src="https://HOST/widget.js" data-title="Trợ lý Dịch vụ công" async></script>
 // Plain JavaScript (no build step, nothing from another site). The widget is a custom element
 // whose shadow root holds its markup and styles, so the page's CSS and ours never meet. The API
-// is found next to this script (HOST/api/session, HOST/api/chat, HOST/api/history). Everything a
+// is found next to this script (HOST/api/session, HOST/api/chat, HOST/api/history,
+// HOST/api/updates). Everything a
 // person or the bot wrote is inserted with textContent or built with DOM APIs; nothing is ever
 // parsed as HTML.
 //
@@ -20,6 +21,15 @@
 // The conversation id (web:<uuid>) is always issued by the server (POST /api/session), kept with
 // the privacy notice and its time of last use, and dropped once unused for the server's
 // idle_hours; an id the server refuses (401) is replaced by a new one and the message re-sent.
+//
+// Handoff to a person: every answer of POST /api/chat carries the handoff's state ("handoff":
+// {status, position} or null), and on opening the first GET /api/updates (without "after") tells
+// it. Only while a handoff is open (waiting, held, or kept for when staff are back) does the
+// widget long-poll GET /api/updates?sender=…&after=<cursor> for what arrives without a request of
+// its own — an agent's messages (shown as "Cán bộ hỗ trợ"), the bot's next step after the agent
+// hands back — and the state; the poll stops once the state comes back null (after the messages
+// that came with it were shown). A bar over the conversation says the place in the queue (with
+// "Hủy yêu cầu gặp cán bộ"), that an agent is answering, or that the question was kept for later.
 (function () {
   "use strict";
 
@@ -32,6 +42,7 @@
   var API_END = new URL("api/session/end", SCRIPT_SRC).href;
   var API_CHAT = new URL("api/chat", SCRIPT_SRC).href;
   var API_HISTORY = new URL("api/history", SCRIPT_SRC).href;
+  var API_UPDATES = new URL("api/updates", SCRIPT_SRC).href;
   var TITLE = (script && script.getAttribute("data-title")) || "Trợ lý Dịch vụ công";
   var KIOSK = !!script && script.hasAttribute("data-kiosk") &&
     String(script.getAttribute("data-kiosk")).trim().toLowerCase() !== "false";
@@ -47,6 +58,8 @@
   var TRAILING = /[.,;:!?)\]}»”’]+$/;
   var TIMEOUT_MS = 45000;
   var DEFAULT_IDLE_HOURS = 24;
+  var POLL_RETRY_MS = [2000, 5000, 15000, 30000, 60000]; // after failed long polls, one after another
+  var CANCEL_PAYLOAD = "/handoff_cancel"; // the cancel button's payload in the bot's queue reply
 
   var TEXT = {
     launcher: "Hỏi trợ lý",
@@ -82,6 +95,15 @@
     failed: "Có lỗi xảy ra, anh/chị vui lòng thử lại.",
     offline: "Không kết nối được tới máy chủ. Anh/chị vui lòng kiểm tra mạng và thử lại.",
     historyFailed: "Chưa tải được cuộc trò chuyện trước đó. Anh/chị vẫn có thể nhắn tiếp.",
+    agent: "Cán bộ hỗ trợ",
+    agentSays: "Cán bộ hỗ trợ: ",
+    waiting: "Anh/chị đang chờ cán bộ hỗ trợ.",
+    waitingAt: "Anh/chị đang chờ cán bộ hỗ trợ: vị trí số {n} trong hàng chờ.",
+    waitingNext: "Anh/chị đang chờ cán bộ hỗ trợ: anh/chị là người tiếp theo.",
+    held: "Cán bộ hỗ trợ đang trò chuyện với anh/chị. Tin nhắn của anh/chị được chuyển tới cán bộ.",
+    kept: "Câu hỏi của anh/chị đã được giữ lại. Cán bộ sẽ trả lời ngay trong cuộc trò chuyện này.",
+    cancel: "Hủy yêu cầu gặp cán bộ",
+    handoffOver: "Cuộc hỗ trợ của cán bộ đã kết thúc.",
   };
 
   var CSS = [
@@ -135,6 +157,14 @@
     ".bubble ul{margin:.4em 0 0;padding-left:1.2em}",
     ".bubble img{display:block;max-width:100%;height:auto;margin-top:.4em;border-radius:6px}",
     ".error .bubble{background:#fdecea;color:#5f1410}",
+    ".agent .bubble{background:#e3f1e6;color:#10321b;border-left:4px solid #1d6b35}",
+    ".who{margin:0 0 .15em .2em;font-size:.8em;font-weight:700;color:#1d5c2f}",
+    ".handoff{flex:none;display:flex;flex-wrap:wrap;align-items:center;gap:.4em .6em;padding:.5em .75em;",
+    "background:#e8f1fb;color:#0d2c4d;border-bottom:1px solid #8fb2d9;font-size:.92em}",
+    ".handoff.held{background:#e3f1e6;color:#10321b;border-bottom-color:#7bb08a}",
+    ".handoff.kept{background:#fff4d6;color:#3d2e00;border-bottom-color:#c9a227}",
+    ".handoff p{flex:1 1 12em;margin:0}",
+    ".handoff .plain{min-height:36px;font-size:.95em}",
     ".choices{display:flex;flex-wrap:wrap;gap:.4em;margin-top:.45em;max-width:100%}",
     ".choice{padding:.35em .9em;border:1.5px solid #0b5cad;border-radius:999px;background:#fff;",
     "color:#0b5cad;text-align:left}",
@@ -160,7 +190,7 @@
     ".root.open .launcher{display:none}",
     ".launcher{right:12px;bottom:12px}",
     "}",
-    "@media (forced-colors:active){.bubble,.choice,.launcher,.panel,.notice,.confirm{border:1px solid CanvasText}}",
+    "@media (forced-colors:active){.bubble,.choice,.launcher,.panel,.notice,.confirm,.handoff{border:1px solid CanvasText}}",
   ].join("\n");
 
   // ---- small helpers -------------------------------------------------------------------------
@@ -253,9 +283,15 @@
     return null;
   }
 
-  async function request(url, options) {
+  // One call of the API; ``stop`` (an AbortSignal, optional) cancels it early.
+  async function request(url, options, stop) {
     var controller = typeof AbortController === "function" ? new AbortController() : null;
-    var timer = controller ? setTimeout(function () { controller.abort(); }, TIMEOUT_MS) : null;
+    var abort = function () { controller.abort(); };
+    var timer = controller ? setTimeout(abort, TIMEOUT_MS) : null;
+    if (controller && stop) {
+      if (stop.aborted) abort();
+      else stop.addEventListener("abort", abort);
+    }
     try {
       var response = await fetch(url, Object.assign(
         { mode: "cors", credentials: "omit", signal: controller ? controller.signal : undefined }, options));
@@ -264,7 +300,21 @@
       return { ok: response.ok, status: response.status, data: data };
     } finally {
       if (timer) clearTimeout(timer);
+      if (controller && stop) stop.removeEventListener("abort", abort);
     }
+  }
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (m, key) { return values[key] != null ? String(values[key]) : m; });
+  }
+
+  function pause(ms) {
+    return new Promise(function (resolve) { setTimeout(resolve, ms); });
+  }
+
+  // What identifies a reply when the same one may come from the history and from an update.
+  function replyKey(entry) {
+    return (entry.role === "agent" ? "agent" : "bot") + "\n" + String(entry.text || "");
   }
 
   function detailOf(data) {
@@ -286,6 +336,9 @@
       this.speaking = null;
       this.idleTimer = null;
       this.sayNotice = ""; // the new conversation's notice, announced with the first reply
+      this.polling = null; // {sender, generation, stop} of the long poll under way (a handoff is open)
+      this.handoff = null; // the handoff's status as the server last said ("waiting", "held", "kept")
+      this.pastTail = null; // replies ending the history just shown: not shown twice by the first poll
     }
 
     connectedCallback() {
@@ -330,6 +383,10 @@
         el("p", { id: "confirm-text", text: TEXT.eraseQuestion }),
         el("div", { class: "actions" }, [this.confirmYes, this.confirmNo]),
       ]);
+      this.handoffText = el("p", {});
+      this.cancelButton = el("button", { class: "plain", type: "button", text: TEXT.cancel, hidden: true });
+      // The handoff's state (queue place and cancel, an agent answering, a kept question).
+      this.handoffBar = el("div", { class: "handoff", hidden: true }, [this.handoffText, this.cancelButton]);
       this.log = el("div", { class: "log", role: "log", "aria-live": "off", "aria-label": TEXT.log, tabindex: "0" });
       this.status = el("div", { class: "sr-only", role: "status", "aria-live": "polite", "aria-atomic": "true" });
       this.input = el("textarea", {
@@ -350,6 +407,7 @@
           el("div", { class: "tools" }, [this.largeButton, this.restartButton, this.eraseButton]),
         ]),
         this.confirm,
+        this.handoffBar,
         this.log,
         this.status,
         this.form,
@@ -371,6 +429,10 @@
       });
       this.confirmNo.addEventListener("click", function () { self.hideConfirm(true); });
       this.confirmYes.addEventListener("click", function () { self.erase(); });
+      this.cancelButton.addEventListener("click", function () {
+        self.send(CANCEL_PAYLOAD, TEXT.cancel);
+        self.input.focus();
+      });
       this.root.addEventListener("keydown", function (event) {
         if (event.key !== "Escape" || self.panel.hidden) return;
         event.preventDefault();
@@ -457,6 +519,7 @@
     }
 
     forget() {
+      this.stopUpdates();
       this.sender = null;
       this.record = null;
       idStore.remove(KEY_SESSION);
@@ -533,6 +596,7 @@
       this.forget();
       this.clearLog();
       this.sayNotice = "";
+      this.showHandoff(null);
       return old;
     }
 
@@ -648,11 +712,18 @@
         return this.showReplies(messages.length ? messages : [{ text: TEXT.erased }], false);
       }
       this.used();
+      this.followHandoff(result.data ? result.data.handoff : null, generation, null);
+      if (!messages.length && this.handoff) return; // a person answers: the bot stays silent
       this.showReplies(messages.length ? messages : [{ text: TEXT.noReply }], false);
     }
 
     async loadHistory(generation) {
       this.typing(true, TEXT.loading);
+      // Where the updates and the handoff stand before the history is read: nothing arriving
+      // meanwhile is lost.
+      var first = await this.fetchUpdates(this.sender, null);
+      var cursor = first && first.ok && first.data && typeof first.data.cursor === "number" ? first.data.cursor : null;
+      var state = cursor != null ? first.data.handoff : null;
       var result;
       try {
         result = await request(API_HISTORY + "?sender=" + encodeURIComponent(this.sender), { method: "GET" });
@@ -674,14 +745,132 @@
       }
       this.used();
       var past = result.data.messages;
-      if (!past.length) return this.post("/greet", null, generation);
+      if (!past.length) {
+        this.followHandoff(state, generation, cursor);
+        return this.post("/greet", null, generation);
+      }
       var self = this;
       past.forEach(function (entry) {
         if (entry.role === "user") self.addUser(entry.text || "");
+        else if (entry.role === "agent") self.addAgent(entry);
         else self.addBot(entry, false);
       });
       this.log.scrollTop = this.log.scrollHeight;
       this.announce(TEXT.restored);
+      var tail = [];
+      for (var i = past.length - 1; i >= 0 && past[i].role !== "user"; i--) tail.unshift(replyKey(past[i]));
+      this.pastTail = tail;
+      this.followHandoff(state, generation, cursor);
+    }
+
+    // -- what arrives without a request: agent messages, the bot after a hand-back, the handoff --
+
+    fetchUpdates(sender, cursor, stop) {
+      var url = API_UPDATES + "?sender=" + encodeURIComponent(sender) + (cursor == null ? "" : "&after=" + cursor);
+      return request(url, { method: "GET" }, stop).catch(function () { return null; });
+    }
+
+    // The handoff's state as the server last said it (the chat's answer, the updates): the bar,
+    // and the long poll while a handoff is open (from ``cursor``, or from now when null).
+    followHandoff(handoff, generation, cursor) {
+      if (generation !== this.generation) return;
+      this.showHandoff(handoff);
+      if (this.handoff) this.startUpdates(generation, cursor);
+      else this.stopUpdates();
+    }
+
+    // The long poll of this conversation (one at a time), while a handoff is open; it stops when
+    // the state comes back null, when the conversation ends here (a new id, an erase, the kiosk's
+    // reset) or when the server no longer knows the id.
+    startUpdates(generation, cursor) {
+      var sender = this.sender;
+      if (!sender || generation !== this.generation) return;
+      if (this.polling && this.polling.sender === sender && this.polling.generation === generation) return;
+      this.stopUpdates();
+      if (cursor == null) this.pastTail = null; // from now on: the history's tail is not in question
+      var stop = typeof AbortController === "function" ? new AbortController() : null;
+      var polling = { sender: sender, generation: generation, stop: stop };
+      this.polling = polling;
+      var self = this;
+      var alive = function () {
+        return self.polling === polling && self.generation === generation && self.sender === sender;
+      };
+      (async function () {
+        var failures = 0;
+        while (alive()) {
+          var result = await self.fetchUpdates(sender, cursor, stop ? stop.signal : null);
+          if (!alive()) return;
+          if (result && [401, 403, 404, 422].indexOf(result.status) >= 0) break;
+          if (!result || !result.ok || !result.data || typeof result.data.cursor !== "number") {
+            await pause(POLL_RETRY_MS[Math.min(failures, POLL_RETRY_MS.length - 1)]);
+            failures += 1;
+            continue;
+          }
+          failures = 0;
+          if (cursor != null) self.showUpdates(result.data.messages);
+          cursor = result.data.cursor;
+          self.showHandoff(result.data.handoff);
+          if (!self.handoff) break; // handed back, closed or cancelled: nothing more will come
+        }
+        if (self.polling === polling) self.polling = null;
+      })();
+    }
+
+    // The long poll under way, if any, ends now (its held request too).
+    stopUpdates() {
+      var polling = this.polling;
+      this.polling = null;
+      if (polling && polling.stop) polling.stop.abort();
+    }
+
+    showUpdates(messages) {
+      var self = this;
+      var list = (Array.isArray(messages) ? messages : []).filter(function (m) { return m && typeof m === "object"; });
+      var tail = this.pastTail;
+      this.pastTail = null;
+      if (tail && tail.length) {
+        // Replies that arrived between reading the cursor and reading the history are shown once.
+        for (var k = Math.min(tail.length, list.length); k > 0; k--) {
+          var same = true;
+          for (var j = 0; j < k; j++) if (tail[tail.length - k + j] !== replyKey(list[j])) same = false;
+          if (same) { list = list.slice(k); break; }
+        }
+      }
+      if (!list.length) return;
+      var said = [];
+      list.forEach(function (message) {
+        if (message.role === "agent") {
+          self.addAgent(message);
+          said.push(TEXT.agentSays + (message.text || ""));
+        } else {
+          self.addBot(message, false);
+          said.push(TEXT.bot + (message.text || ""));
+        }
+      });
+      this.log.scrollTop = this.log.scrollHeight;
+      this.announce(said.join(". "));
+      if (KIOSK) this.armIdle();
+    }
+
+    showHandoff(handoff) {
+      var status = handoff && typeof handoff.status === "string" ? handoff.status : null;
+      var position = handoff && typeof handoff.position === "number" ? handoff.position : null;
+      var text = "";
+      if (status === "waiting") {
+        text = position === 1 ? TEXT.waitingNext : position > 1 ? fill(TEXT.waitingAt, { n: position }) : TEXT.waiting;
+      } else if (status === "held") {
+        text = TEXT.held;
+      } else if (status === "kept") {
+        text = TEXT.kept;
+      }
+      var was = this.handoff;
+      this.handoff = text ? status : null;
+      this.handoffBar.className = "handoff" + (text ? " " + status : "");
+      this.handoffBar.hidden = !text;
+      this.cancelButton.hidden = !(status === "waiting" || status === "kept");
+      if (this.handoffText.textContent === text) return;
+      this.handoffText.textContent = text;
+      if (text && was !== status) this.announce(text);
     }
 
     // -- kiosk mode: forget everything after a while without activity --
@@ -802,7 +991,16 @@
             return button;
           })));
       }
-      this.log.appendChild(item);
+      this.insert(item);
+      return item;
+    }
+
+    // A message of the agent who took over: labelled, and shown apart from the bot's.
+    addAgent(message) {
+      var bubble = el("div", { class: "bubble" }, [el("span", { class: "sr-only", text: TEXT.agentSays })]);
+      appendText(bubble, message.text || "");
+      var item = el("div", { class: "msg agent" }, [el("p", { class: "who", "aria-hidden": "true", text: TEXT.agent }), bubble]);
+      this.insert(item);
       return item;
     }
 

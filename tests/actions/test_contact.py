@@ -1,12 +1,12 @@
-"""The contact reply: what the deployment configured, and the national helpline under its own name."""
+"""The centre's contact lines (given by the app with a handoff's outcome): what the deployment
+configured, the hours from HANDOFF_HOURS, and the national helpline under its own name. The
+action behind "Gặp cán bộ" now starts a handoff: tests/actions/test_handoff.py."""
 
 from __future__ import annotations
 
 import pytest
-from rasa_sdk.executor import CollectingDispatcher
 
-from actions.contact import ActionCentreContact
-from actions.services import CentreContact, Services
+from actions.services import CentreContact
 from app.settings import Settings
 from app.texts import unavailable
 
@@ -28,7 +28,8 @@ def defaults(monkeypatch) -> Settings:
         "CENTRE_NAME",
         "CENTRE_ADDRESS",
         "CENTRE_PHONE",
-        "CENTRE_HOURS",
+        "HANDOFF_HOURS",
+        "HANDOFF_HOLIDAYS",
         "CENTRE_HOTLINE",
         "PORTAL_URL",
     ):
@@ -41,26 +42,14 @@ def from_settings(settings: Settings) -> CentreContact:
         name=settings.centre_name,
         address=settings.centre_address,
         hotline=settings.centre_hotline,
-        hours=settings.centre_hours,
+        hours=settings.working_hours().describe(),
         portal_url=settings.portal_url,
         phone=settings.centre_phone,
     )
 
 
-async def contact_reply(centre: CentreContact, load_tracker) -> tuple[list[dict], dict]:
-    dispatcher = CollectingDispatcher()
-    action = ActionCentreContact(Services(centre=centre))
-    assert action.name() == "action_centre_contact"
-    events = await action.run(dispatcher, load_tracker("tracker_request_human"), {})
-    [message] = dispatcher.messages
-    return events, message
-
-
-async def test_a_configured_centre_is_given_whole_with_the_helpline_named(load_tracker):
-    events, message = await contact_reply(CONFIGURED, load_tracker)
-
-    assert events == [{"event": "slot", "timestamp": None, "name": "human_help", "value": True}]
-    lines = message["text"].splitlines()
+def test_a_configured_centre_is_given_whole_with_the_helpline_named():
+    lines = CONFIGURED.lines()
     for line in (
         CONFIGURED.name,
         "Điện thoại của Trung tâm: 0203 3 123 456",
@@ -70,23 +59,24 @@ async def test_a_configured_centre_is_given_whole_with_the_helpline_named(load_t
         "Cổng Dịch vụ công: https://dichvucong.example.gov.vn",
     ):
         assert line in lines
-    assert message["custom"]["links"] == [{"title": "Mở Cổng Dịch vụ công", "url": CONFIGURED.portal_url}]
 
 
 def test_the_centre_has_no_invented_default_and_the_helpline_is_the_national_one(defaults):
-    assert (defaults.centre_name, defaults.centre_address, defaults.centre_phone, defaults.centre_hours) == (
-        "",
-        "",
-        "",
-        "",
-    )
+    assert (defaults.centre_name, defaults.centre_address, defaults.centre_phone) == ("", "", "")
     assert defaults.centre_hotline == "1800 1096"
 
 
-async def test_an_unconfigured_centre_is_left_out_and_the_person_pointed_to_the_desk(defaults, load_tracker):
-    _, message = await contact_reply(from_settings(defaults), load_tracker)
+def test_the_hours_are_those_of_handoff_hours(defaults, monkeypatch):
+    assert from_settings(defaults).hours == "7:30–11:30 và 13:30–17:00, thứ Hai – thứ Sáu"
+    monkeypatch.setenv("HANDOFF_HOURS", "Mon-Sat 08:00-17:00")
+    monkeypatch.setenv("HANDOFF_HOLIDAYS", "2026-09-02")
+    monkeypatch.setenv("CENTRE_PHONE", "0203 3 123 456")
+    lines = from_settings(Settings(_env_file=None)).lines()
+    assert "Giờ làm việc của Trung tâm: 8:00–17:00, thứ Hai – thứ Bảy (trừ ngày lễ)" in lines
 
-    text = message["text"]
+
+def test_an_unconfigured_centre_is_left_out_and_the_person_pointed_to_the_desk(defaults):
+    text = "\n".join(from_settings(defaults).lines())
     assert "bộ phận tiếp nhận hồ sơ" in text
     assert HELPLINE in text.splitlines()
     for left_out in ("Điện thoại", "Địa chỉ", "Giờ làm việc", "Đường dây nóng", "Trung tâm Phục vụ"):
@@ -102,7 +92,12 @@ async def test_an_unconfigured_centre_is_left_out_and_the_person_pointed_to_the_
             ["Điện thoại của Trung tâm: 0203 3 123 456"],
             ["Giờ làm việc", "Địa chỉ"],
         ),
-        ({"hours": "7:30–17:00"}, ["Giờ làm việc của Trung tâm: 7:30–17:00"], ["Điện thoại", "Địa chỉ"]),
+        (
+            {"hours": "7:30–17:00", "name": "Trung tâm X"},
+            ["Trung tâm X", "Giờ làm việc của Trung tâm: 7:30–17:00"],
+            ["Điện thoại", "Địa chỉ", "bộ phận tiếp nhận"],
+        ),
+        ({"hours": "7:30–17:00"}, ["bộ phận tiếp nhận hồ sơ"], ["Giờ làm việc", "Trung tâm:"]),  # no centre
         ({"address": "Số 1 Đường Thử"}, ["Địa chỉ: Số 1 Đường Thử"], ["Điện thoại", "Giờ làm việc"]),
         ({"hotline": ""}, ["bộ phận tiếp nhận hồ sơ"], ["Tổng đài", "1800 1096"]),
     ],

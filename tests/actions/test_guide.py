@@ -122,6 +122,8 @@ async def test_walkthrough_steps_forward_back_and_finishes_with_rating(conversat
 async def test_rating_and_comment_are_stored_with_procedure_channel_and_help(conversation):
     await walk_to_first_step(conversation)
     await conversation.run("action_centre_contact", "/request_human", "request_human")
+    assert not conversation.slots.get("human_help")  # asked for, not yet helped
+    await conversation.run("action_handoff_resume", "EXTERNAL: handoff_resume", "handoff_resume", {"step": 1})
     conversation.slots["guide_stage"] = RATING
     await conversation.run("action_store_rating", '/rate{"rating": 4}', "rate", {"rating": 4})
     await conversation.run("action_store_comment", "cần thêm ảnh minh họa", "ask_question")
@@ -210,8 +212,8 @@ async def test_problem_is_asked_then_answered_and_second_problem_offers_a_person
     assert conversation.text(messages).startswith("Cách xử lý:")
     assert conversation.slots["guide_stage"] == STEPS
     messages = await conversation.run("action_guide_problem", "/guide_problem", "guide_problem")
-    text = conversation.text(messages)
-    assert "cán bộ" in text and "0200 123 4567" in text
+    assert "cán bộ" in conversation.text(messages) and "0200 123 4567" not in conversation.text(messages)
+    assert messages[-1]["custom"] == {"handoff": {"reason": "problem"}}  # the app gives the outcome
     assert conversation.slots["guide_step"] == 1
 
 

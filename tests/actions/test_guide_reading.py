@@ -184,6 +184,30 @@ async def test_a_bare_old_city_names_its_province_and_goes_on(conversation):
     assert conversation.slots["guide_stage"] == READY
 
 
+@pytest.mark.parametrize(
+    ("action", "intent"),
+    [
+        ("action_answer_question", "nlu_fallback"),  # the classifier unsure: the knowledge search's rule
+        ("action_answer_question", "ask_question"),
+        ("action_procedure_fact", "ask_place"),
+    ],
+)
+async def test_an_address_reads_the_same_whichever_intent_the_classifier_gives(conversation, action, intent):
+    """Every action an address may be classified into reads the reply against the guide's question
+    before its own move (GuideAction.run, reading.read_reply): the same reply and the same slots as
+    the address rule's action_where_to_submit, never a search or a fact."""
+    text = "tôi ở Thủ Dầu Một"
+    other = type(conversation)(conversation.services)
+    await to_stage(conversation, ADDRESS)
+    await to_stage(other, ADDRESS)
+    expected = await conversation.run("action_where_to_submit", text, "inform_address")
+    assert "nay thuộc Thành phố Hồ Chí Minh" in conversation.text(expected)
+    assert conversation.slots["guide_stage"] == READY
+    messages = await other.run(action, text, intent)
+    assert messages == expected
+    assert other.slots == conversation.slots
+
+
 async def test_a_fact_asked_at_the_address_is_answered_then_the_address_asked_again(conversation):
     await to_stage(conversation, ADDRESS)
     messages = await conversation.run("action_procedure_fact", "lệ phí bao nhiêu", "ask_fee")

@@ -53,12 +53,13 @@ async def test_unsure_offers_three_topics(services, dispatcher, load_tracker, kn
     assert events[0]["value"] == 1.0
 
 
-async def test_second_miss_in_a_row_gives_the_contact_details(services, dispatcher, load_tracker, knowledge):
+async def test_second_miss_in_a_row_hands_over_to_a_person(services, dispatcher, load_tracker, knowledge):
     action = ActionAnswerQuestion(replace(services, knowledge=knowledge))
     events = await action.run(dispatcher, tracker_with(load_tracker, "giá vàng hôm nay", misses=1.0), {})
 
-    [message] = dispatcher.messages
-    assert services.centre.hotline in message["text"]
+    lead, marker = dispatcher.messages
+    assert "cán bộ" in lead["text"] and services.centre.hotline not in lead["text"]
+    assert marker["custom"] == {"handoff": {"reason": "ladder"}} and marker["text"] is None
     assert events[0]["value"] == 0.0
 
 

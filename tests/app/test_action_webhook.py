@@ -49,8 +49,10 @@ def test_runs_an_action(client):
     response = client.post("/rasa/webhook", json=action_call("action_centre_contact"), headers=AUTH)
     assert response.status_code == 200
     body = response.json()
-    assert body["events"] == [{"event": "slot", "timestamp": None, "name": "human_help", "value": True}]
-    assert "Tổng đài hỗ trợ Cổng Dịch vụ công quốc gia: 1800 1096" in body["responses"][0]["text"]
+    assert body["events"] == []
+    lead, marker = body["responses"]  # "Gặp cán bộ" starts a handoff: a lead sentence, then the marker
+    assert "cán bộ hỗ trợ" in lead["text"]
+    assert marker["custom"] == {"handoff": {"reason": "request"}}
 
 
 def test_accepts_a_deflated_body(client):

@@ -151,8 +151,9 @@ def test_history_round_trip_through_rasa(api, stack, new_sender):
     assert said[0][0] == "bot" and "Xin chào" in said[0][1]
     assert {"title": "Gặp cán bộ hỗ trợ", "payload": "/request_human"} in messages[0]["buttons"]
     after = messages[[m["text"] for m in messages].index("Gặp cán bộ hỗ trợ") + 1 :]
-    assert any(stack.settings.centre_hotline in m["text"] for m in after)
-    assert any(link["url"] == stack.settings.portal_url for m in after for link in m["links"])
+    # The bot's lead sentence of the handoff; its marker is never shown (the app says the outcome).
+    assert after[0]["role"] == "bot" and after[0]["text"] == "Vâng, tôi chuyển anh/chị sang cán bộ hỗ trợ."
+    assert all(m["text"] or m["buttons"] or m["links"] for m in messages)
 
 
 def test_local_stack_allows_any_origin(api, new_sender):

@@ -1,44 +1,40 @@
 """The embeddable web widget: its files over HTTP, and in Debian's headless Chromium against the
 real stack (Rasa + app): conversation, history after a reload, safety, keyboard, phone layout,
-server-issued ids (renewed when refused), the privacy notice and "Xóa cuộc trò chuyện"; and the
-plain chat page at /."""
+contrast, large text, reading aloud, embedding on another site. Conversation ids, erasing and the
+plain chat page at /: test_widget_session.py; the widget during a handoff (its bar, the long poll):
+test_widget_handoff.py; what the browser tests share: widget_browsing.py."""
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from app import texts
+from tests.app.widget_browsing import (
+    BOT,
+    DESKTOP,
+    EXPIRED,
+    INFO,
+    NOTICE,
+    PHONE,
+    SCREENSHOTS,
+    USER,
+    WIDGET,
+    WIDGET_JS,
+    browse,
+    deep_focus,
+    log_items,
+    notice_of,
+    open_widget,
+    put_session,
+    say,
+    stored,
+    stored_sender,
+)
 from tests.pages import needs_chromium, serve_pages
-
-ROOT = Path(__file__).resolve().parents[2]
-WIDGET_JS = ROOT / "app" / "static" / "widget.js"
-CHAT_JS = ROOT / "app" / "static" / "chat.js"
-SCREENSHOTS = ROOT / "var" / "screenshots"
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 360, "height": 740}
-REPLY_TIMEOUT = 30_000  # ms; Rasa answers in well under a second once loaded
-expect.set_options(timeout=REPLY_TIMEOUT)
-
-
-# Playwright's CSS engine pierces open shadow roots: these reach inside the widget.
-WIDGET = "dvc-chat-widget"
-BOT = f"{WIDGET} .msg.bot:not(.typing)"
-USER = f"{WIDGET} .msg.user"
-NOTICE = f"{WIDGET} .notice"
-INFO = f"{WIDGET} .info"
-KEY = "dvc-widget-session"  # localStorage: {sender, notice, idleHours, usedAt, activeAt}
-EXPIRED = "Cuộc trò chuyện trước đã hết hạn. Đã bắt đầu cuộc trò chuyện mới."
-ERASED_LINE = "Đã xóa toàn bộ cuộc trò chuyện trước trên máy chủ của Trung tâm."
-
 
 # --- the files, over plain HTTP ---------------------------------------------------------------
 
@@ -75,111 +71,6 @@ def test_demo_portal_embeds_the_widget_with_one_tag(api):
 
 
 # --- in the browser ---------------------------------------------------------------------------
-
-
-@dataclass
-class Browsing:
-    """A page plus what it reported: JavaScript dialogs and uncaught errors."""
-
-    page: object
-    base: str
-    stack: object
-    dialogs: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-
-@contextmanager
-def browse(browser, stack, viewport: dict[str, int], init_script: str | None = None) -> Iterator[Browsing]:
-    context = browser.new_context(viewport=viewport, locale="vi-VN")
-    context.set_default_timeout(REPLY_TIMEOUT)
-    if init_script:
-        context.add_init_script(init_script)
-    page = context.new_page()
-    seen = Browsing(page=page, base=f"http://127.0.0.1:{stack.settings.app_port}", stack=stack)
-
-    def on_dialog(dialog) -> None:
-        seen.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    page.on("dialog", on_dialog)
-    page.on("pageerror", lambda error: seen.errors.append(str(error)))
-    try:
-        yield seen
-    finally:
-        context.close()
-    assert seen.errors == []
-
-
-@pytest.fixture
-def desktop(browser, stack) -> Iterator[Browsing]:
-    with browse(browser, stack, DESKTOP) as seen:
-        yield seen
-
-
-@pytest.fixture
-def phone(browser, stack) -> Iterator[Browsing]:
-    with browse(browser, stack, PHONE) as seen:
-        yield seen
-
-
-def open_widget(page) -> None:
-    page.get_by_role("button", name="Hỏi trợ lý").click()
-    expect(page.locator(f"{WIDGET} [role=dialog]")).to_be_visible()
-    expect(page.locator(BOT).first).to_contain_text("Xin chào")  # greeting with the main menu
-
-
-def say(page, text: str) -> None:
-    """Type a message and send it with Enter; wait until the bot answered."""
-    replies, sent = page.locator(BOT).count(), page.locator(USER).count()
-    box = page.get_by_role("textbox", name="Tin nhắn gửi trợ lý")
-    box.fill(text)
-    box.press("Enter")
-    expect(page.locator(USER)).to_have_count(sent + 1)
-    expect(box).to_have_value("")
-    expect(page.locator(BOT)).not_to_have_count(replies)
-    expect(page.locator(f"{WIDGET} .typing")).to_have_count(0)
-
-
-def deep_focus(page) -> str:
-    """A description of the focused element, looking inside the widget's shadow root."""
-    return page.evaluate(
-        """() => {
-            let el = document.activeElement;
-            while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
-            return el ? (el.className || el.tagName.toLowerCase()) : "";
-        }"""
-    )
-
-
-def notice_of(seen: Browsing) -> str:
-    """The privacy notice the server sends with every new id."""
-    return texts.privacy_notice(seen.stack.settings.data_retention_days)
-
-
-def stored(page) -> dict | None:
-    raw = page.evaluate(f"localStorage.getItem('{KEY}')")
-    return json.loads(raw) if raw else None
-
-
-def stored_sender(page) -> str | None:
-    data = stored(page)
-    return data["sender"] if data else None
-
-
-def log_items(page) -> list[str]:
-    """The kinds of what the panel's log shows, in order: notice, info, user, bot."""
-    return page.evaluate(
-        """() => [...document.querySelector('dvc-chat-widget').shadowRoot.querySelector('.log').children]
-            .filter(el => !el.classList.contains('typing'))
-            .map(el => ['notice', 'info', 'user', 'bot'].find(kind => el.classList.contains(kind)))"""
-    )
-
-
-def events_of(rasa_api, token: str, sender: str) -> list[dict]:
-    """What the person and the bot said, as Rasa's tracker holds it."""
-    tracker = rasa_api.get(f"/conversations/{sender}/tracker", params={"token": token})
-    assert tracker.status_code == 200, tracker.text
-    return [event for event in tracker.json()["events"] if event["event"] in ("user", "bot")]
 
 
 @needs_chromium
@@ -356,16 +247,6 @@ CONTRAST = """() => {
 }"""
 
 
-def put_session(page, sender: str, used_ms_ago: int = 0, key: str = KEY) -> None:
-    """Store a conversation id in the page's localStorage by hand, as the widget would."""
-    record = {"sender": sender, "notice": "Thông báo cũ.", "idleHours": 24}
-    page.evaluate(
-        "([key, record, ago]) => localStorage.setItem(key, JSON.stringify("
-        "{...record, usedAt: Date.now() - ago, activeAt: Date.now() - ago}))",
-        [key, record, used_ms_ago],
-    )
-
-
 @needs_chromium
 def test_text_contrast_meets_wcag_aa(desktop):
     page = desktop.page
@@ -485,174 +366,3 @@ def test_embedded_on_another_origin(browser, stack, other_site):
         expect(page.get_by_role("heading", name="Hỏi đáp thủ tục")).to_be_visible()
         assert f"{seen.base}/api/chat" in calls
         assert page.evaluate("location.origin") == other_site != seen.base
-
-
-def test_sender_format_matches_the_server():
-    """The widget and the chat page accept the ids the server issues (both use its pattern)."""
-    from app.sessions import WEB_SENDER
-
-    for script in (WIDGET_JS, CHAT_JS):
-        source = script.read_text(encoding="utf-8")
-        assert WEB_SENDER.pattern.replace("$", "").replace("^", "") in source
-        assert "randomUUID" not in source and "getRandomValues" not in source  # ids come from the server
-    assert WEB_SENDER.match(f"web:{uuid.uuid4()}")
-
-
-# --- server-issued ids, the privacy notice, erasing ---------------------------------------------
-
-
-@needs_chromium
-def test_an_unknown_id_in_storage_is_replaced_transparently(desktop, api):
-    page = desktop.page
-    page.goto(f"{desktop.base}/demo")
-    made_up = f"web:{uuid.uuid4()}"  # e.g. one an older widget made up, or from another server
-    put_session(page, made_up)
-    page.evaluate(f"localStorage.setItem('dvc-widget-sender', '{made_up}')")  # the old key
-    page.reload()
-    page.get_by_role("button", name="Hỏi trợ lý").click()
-    expect(page.locator(BOT).first).to_contain_text("Xin chào")
-    expect(page.locator(INFO)).to_have_text(EXPIRED)
-    assert log_items(page) == ["info", "notice", "bot"]
-    expect(page.locator(NOTICE)).to_have_text(notice_of(desktop))
-    new = stored_sender(page)
-    assert new != made_up
-    assert page.evaluate("localStorage.getItem('dvc-widget-sender')") is None
-    say(page, "cho tôi gặp cán bộ")
-    expect(page.locator(BOT).last).to_contain_text("1800 1096")  # the person's message is answered
-    assert stored_sender(page) == new
-    assert api.get("/api/history", params={"sender": new}).status_code == 200
-
-
-@needs_chromium
-def test_an_id_unused_for_idle_hours_is_dropped_without_asking_the_server(desktop, new_sender):
-    page = desktop.page
-    calls: list[str] = []
-    page.on("request", lambda request: calls.append(f"{request.method} {request.url}"))
-    page.goto(f"{desktop.base}/demo")
-    old = new_sender()  # still valid on the server, but unused for longer than idle_hours here
-    put_session(page, old, used_ms_ago=25 * 3600 * 1000)
-    page.reload()
-    open_widget(page)
-    expect(page.locator(INFO)).to_have_text(EXPIRED)
-    assert not [call for call in calls if old.replace(":", "%3A") in call or "/api/history" in call]
-    assert f"POST {desktop.base}/api/session" in calls
-    assert stored_sender(page) != old
-
-
-@needs_chromium
-def test_an_id_refused_mid_conversation_is_renewed_and_the_message_sent_again(desktop, api):
-    page = desktop.page
-    page.goto(f"{desktop.base}/demo")
-    open_widget(page)
-    say(page, "xin chao")
-    old = stored_sender(page)
-    # The server forgets the id (it expired while the panel was open).
-    assert api.post("/api/session/end", json={"sender": old, "erase": False}).status_code == 200
-    say(page, "cho tôi gặp cán bộ")
-    expect(page.locator(BOT).last).to_contain_text("1800 1096")
-    expect(page.locator(INFO)).to_have_text(EXPIRED)  # said once, in one line
-    expect(page.locator(USER)).to_have_text(["Anh/chị: xin chao", "Anh/chị: cho tôi gặp cán bộ"])
-    assert log_items(page)[-4:-1] == ["info", "notice", "user"]  # the new notice before the re-sent message
-    new = stored_sender(page)
-    assert new != old
-    users = [m["text"] for m in api.get("/api/history", params={"sender": new}).json()["messages"]]
-    assert "cho tôi gặp cán bộ" in users  # sent once, on the new id
-
-
-@needs_chromium
-def test_erase_from_the_header_with_the_keyboard(desktop, api, rasa_api, token):
-    page = desktop.page
-    page.goto(f"{desktop.base}/demo")
-    open_widget(page)
-    say(page, "tôi muốn đăng ký khai sinh online")
-    old = stored_sender(page)
-    assert events_of(rasa_api, token, old)
-
-    erase = page.get_by_role("button", name="Xóa cuộc trò chuyện")
-    erase.focus()
-    page.keyboard.press("Enter")
-    confirm = page.get_by_role("group", name=re.compile("xóa toàn bộ cuộc trò chuyện"))
-    expect(confirm).to_be_visible()
-    assert erase.get_attribute("aria-expanded") == "true"
-    assert deep_focus(page) == "plain"  # "Không xóa": the safe choice has the focus
-    page.keyboard.press("Escape")  # closes the confirmation only, not the panel
-    expect(confirm).to_be_hidden()
-    expect(page.locator(f"{WIDGET} [role=dialog]")).to_be_visible()
-    assert deep_focus(page) == "tool"
-    assert stored_sender(page) == old
-
-    page.keyboard.press("Enter")
-    expect(confirm).to_be_visible()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / "widget-erase-confirm-1280x800.png")
-    page.keyboard.press("Shift+Tab")
-    assert deep_focus(page) == "danger"
-    page.keyboard.press("Enter")  # "Xóa hết"
-    expect(page.locator(f"{WIDGET} .msg")).to_have_count(0)
-    expect(page.locator(INFO)).to_have_text(ERASED_LINE)
-    expect(page.locator(NOTICE)).to_have_count(1)
-    expect(page.locator(NOTICE)).to_have_text(notice_of(desktop))
-    expect(confirm).to_be_hidden()
-    new = stored_sender(page)
-    assert new and new != old
-    assert api.get("/api/history", params={"sender": old}).status_code == 401
-    assert events_of(rasa_api, token, old) == []
-    assert desktop.dialogs == []  # no window.confirm
-    page.screenshot(path=SCREENSHOTS / "widget-erased-1280x800.png")
-    say(page, "xin chao")  # and the new conversation works
-    expect(page.locator(BOT).last).to_contain_text("Xin chào")
-    assert stored_sender(page) == new
-
-
-@needs_chromium
-def test_erase_typed_in_the_chat_ends_the_conversation(desktop, api):
-    page = desktop.page
-    page.goto(f"{desktop.base}/demo")
-    open_widget(page)
-    say(page, "tôi muốn đăng ký khai sinh online")
-    old = stored_sender(page)
-    say(page, "Xóa cuộc trò chuyện")
-    expect(page.locator(BOT).last).to_contain_text(texts.ERASE_CONFIRM)
-    page.locator(f"{WIDGET} .choice", has_text=texts.ERASE_YES).last.click()
-    expect(page.locator(BOT)).to_have_count(1)
-    expect(page.locator(BOT).first).to_contain_text(texts.ERASED)
-    assert log_items(page) == ["bot"]  # nothing of the erased conversation is left on screen
-    assert stored(page) is None
-    assert api.get("/api/history", params={"sender": old}).status_code == 401
-    say(page, "xin chao")  # the next message gets a new id, with its notice first
-    expect(page.locator(BOT).last).to_contain_text("Xin chào")
-    assert log_items(page)[1:3] == ["notice", "user"]
-    assert stored_sender(page) not in (None, old)
-
-
-# --- the plain chat page at / ---------------------------------------------------------------------
-
-
-@needs_chromium
-def test_plain_chat_page_uses_issued_ids(desktop, api):
-    page = desktop.page
-    page.goto(f"{desktop.base}/")
-    notice = page.locator("#log .notice")
-    expect(notice).to_have_text(notice_of(desktop))
-    box = page.get_by_role("textbox", name="Tin nhắn")
-    box.fill("cho tôi gặp cán bộ <b>x</b>")
-    box.press("Enter")
-    expect(page.locator("#log .msg.bot", has_text="1800 1096")).to_have_count(1)
-    expect(page.locator("#log .msg.user")).to_have_text(["cho tôi gặp cán bộ <b>x</b>"])  # text, never HTML
-    assert page.locator("#log b").count() == 0
-    sender = json.loads(page.evaluate("localStorage.getItem('dvc-chat-session')"))["sender"]
-    assert re.fullmatch(r"web:[0-9a-f-]{36}", sender)
-
-    page.reload()  # the notice and the conversation come back
-    expect(page.locator("#log .msg.user")).to_have_text(["cho tôi gặp cán bộ <b>x</b>"])
-    expect(notice).to_have_count(1)
-
-    assert api.post("/api/session/end", json={"sender": sender, "erase": False}).status_code == 200
-    replies = page.locator("#log .msg.bot").count()
-    box.fill("xin chao")
-    box.press("Enter")
-    expect(page.locator("#log .msg.bot")).not_to_have_count(replies)
-    expect(page.locator("#log .msg.bot").last).to_contain_text("Xin chào")
-    expect(page.locator("#log .info")).to_have_text(EXPIRED)
-    expect(notice).to_have_count(2)
-    assert json.loads(page.evaluate("localStorage.getItem('dvc-chat-session')"))["sender"] != sender

@@ -184,6 +184,35 @@ def test_a_413_from_the_portal_origin_is_readable_by_the_widget(tmp_path):
     assert response.headers["access-control-allow-origin"] == portal
 
 
+def test_the_widget_long_poll_is_open_to_the_portal_origin(tmp_path):
+    """``GET /api/updates`` is a widget route like /api/chat: the portal's pages may call it."""
+    portal = "https://dichvucong.tinh.gov.vn"
+    with TestClient(create_app(production_settings(tmp_path), open_knowledge_base=False)) as client:
+        preflight = client.options(
+            "/api/updates",
+            headers={"Origin": portal, "Access-Control-Request-Method": "GET"},
+        )
+        assert preflight.status_code == 200
+        assert preflight.headers["access-control-allow-origin"] == portal
+        assert "GET" in preflight.headers["access-control-allow-methods"]
+        refused = client.options(
+            "/api/updates",
+            headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
+        )
+        assert refused.status_code == 400
+        assert "access-control-allow-origin" not in refused.headers
+
+        sender = client.post("/api/session", json={}, headers={"Origin": portal}).json()["sender"]
+        answer = client.get("/api/updates", params={"sender": sender}, headers={"Origin": portal})
+        assert answer.status_code == 200
+        assert answer.headers["access-control-allow-origin"] == portal
+        assert answer.json() == {"cursor": 0, "messages": [], "handoff": {"status": None, "position": None}}
+        other = client.get(
+            "/api/updates", params={"sender": sender}, headers={"Origin": "https://evil.example"}
+        )
+        assert "access-control-allow-origin" not in other.headers
+
+
 def test_an_unexpected_error_is_a_json_500_without_traceback(tmp_path):
     app = create_app(production_settings(tmp_path), open_knowledge_base=False)
 

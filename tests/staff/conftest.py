@@ -19,6 +19,7 @@ from app.staff.accounts import Accounts
 from knowledge.search import Calibration, SearchService
 from knowledge.seed import load_seed
 from knowledge.store import Store
+from tests.clients import opened_clients
 
 KEY = "k" * 40
 PASSWORD = "Mật khẩu đủ dài 2026"  # Vietnamese letters: compared in NFC
@@ -64,18 +65,11 @@ def staff_settings(var_dir: Path, **overrides: object) -> Settings:
 def make_client(tmp_path: Path, clock: Clock) -> Iterator[Callable[..., TestClient]]:
     """``make_client(**settings)``: the app on its own var/ with the test's clock; more clients of
     the same app (other browsers, other addresses) come from :func:`another`."""
-    opened: list[TestClient] = []
-
-    def make(**overrides: object) -> TestClient:
-        app = create_app(staff_settings(tmp_path, **overrides), open_knowledge_base=False, clock=clock)
-        client = TestClient(app, client=(ADDRESS, 40000))
-        client.__enter__()
-        opened.append(client)
-        return client
-
-    yield make
-    for client in reversed(opened):
-        client.__exit__(None, None, None)
+    with opened_clients() as open_client:
+        yield lambda **overrides: open_client(
+            create_app(staff_settings(tmp_path, **overrides), open_knowledge_base=False, clock=clock),
+            (ADDRESS, 40000),
+        )
 
 
 @pytest.fixture

@@ -11,8 +11,6 @@ Rasa is not needed by the console and is not started.
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,15 +18,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from playwright.sync_api import Page, expect
 
 from app.main import create_app
 from app.runner import free_port
-from app.server import guarded_protocol
 from app.staff import texts
-from tests.pages import needs_chromium
+from tests.pages import needs_chromium, serve_app
 from tests.staff.conftest import PASSWORD, Clock, staff_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,26 +51,8 @@ def serve(var_dir: Path) -> Iterator[Served]:
     clock = Clock()
     settings = staff_settings(var_dir, app_port=free_port())
     app = create_app(settings, open_knowledge_base=False, clock=clock)
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=settings.app_port,
-        http=guarded_protocol(settings),
-        ws="none",
-        log_config=None,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the app server did not start"
-        time.sleep(0.05)
-    try:
-        yield Served(f"http://127.0.0.1:{settings.app_port}", app, clock)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+    with serve_app(app, settings) as base:
+        yield Served(base, app, clock)
 
 
 @pytest.fixture(scope="module")

@@ -11,22 +11,16 @@ Screenshot: var/screenshots/staff-review.png; WCAG AA contrast.
 from __future__ import annotations
 
 import re
-import shutil
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
-import uvicorn
 
 from app.main import create_app
 from app.runner import free_port
-from app.server import guarded_protocol
 from app.staff import texts
-from knowledge.search import Calibration, SearchService
-from knowledge.store import Store
-from tests.pages import needs_chromium
+from knowledge.search import SearchService
+from tests.pages import needs_chromium, serve_app
 from tests.staff.conftest import PASSWORD, Clock, staff_settings
 from tests.staff.test_console_browser import CONTRAST
 from tests.staff.test_procedures_browser import shoot
@@ -36,41 +30,17 @@ OVERDUE = "dang-ky-ket-hon"
 
 
 @pytest.fixture
-def served(tmp_path, seeded_file) -> Iterator[tuple[str, object, SearchService]]:
-    shutil.copy(seeded_file, tmp_path / "knowledge.db")
-    store = Store(f"sqlite:///{tmp_path / 'knowledge.db'}")
-    knowledge = SearchService(store, None, tmp_path / "index", today=lambda: date(2026, 12, 4))
-    knowledge.open()
-    knowledge.calibration = Calibration(dense_weight=0.0, threshold=0.5)
-    topic = store.topic(OVERDUE)
+def served(tmp_path, knowledge) -> Iterator[tuple[str, object, SearchService]]:
+    """The app on the seed's knowledge base (conftest.py's, read on 4/12/2026) with its clock there."""
+    topic = knowledge.store.topic(OVERDUE)
     knowledge.put_topic(topic.model_copy(update={"reviewed": date(2026, 5, 1)}), author="kiem-thu")
     clock = Clock()
     clock.now = datetime(2026, 12, 4, 2, 0, tzinfo=UTC)
     settings = staff_settings(tmp_path / "var", app_port=free_port())
     app = create_app(settings, knowledge=knowledge, clock=clock)
     app.state.staff.accounts.create("bientap-rasoat", PASSWORD, "editor")
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=settings.app_port,
-            http=guarded_protocol(settings),
-            ws="none",
-            log_config=None,
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the app server did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{settings.app_port}", app, knowledge
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        store.close()
+    with serve_app(app, settings) as base:
+        yield base, app, knowledge
 
 
 def test_the_review_page_lists_the_31_12_2026_items_and_marks_one_reviewed(served, browser):
