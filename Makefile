@@ -40,13 +40,13 @@ LOOKUP_INPUTS := $(wildcard knowledge/content/procedures/*.yml) knowledge/lookup
 # Everything the trained model depends on: retrain only when one of these changed.
 TRAIN_INPUTS := config.yml $(LOOKUP) knowledge/text.py knowledge/content/abbreviations.tsv \
 	$(shell find bot/domain bot/data nlu -type f \( -name '*.yml' -o -name '*.py' \) -not -path $(LOOKUP) \
-		-not -name launcher.py)
+		-not -name launcher.py -not -name tracker_store.py)
 
-# The knowledge index depends on the content, the code that builds it and the dev set it is
-# calibrated on.
+# The knowledge index depends on the content, the code that builds it and the dev and
+# calibration sets it is calibrated on (never the held-out test set).
 INDEX := var/index/calibration.json
 INDEX_INPUTS := $(shell find knowledge -type f \( -name '*.py' -o -name '*.yml' -o -name '*.tsv' \)) \
-	tests/data/retrieval_dev.jsonl
+	tests/data/retrieval_dev.jsonl tests/data/retrieval_calibration.jsonl
 
 .PHONY: help install run train index test lint bench lock clean
 
@@ -57,7 +57,7 @@ help:
 	@echo "make index   build the knowledge index (and tune its model) if the content changed"
 	@echo "make install create .venv (Python 3.11) and .venv-rasa (Python 3.10)"
 	@echo "make lint    ruff and the import-layering contracts"
-	@echo "make bench   start-up, chat latency, event loop under load, search, task success, dashboard (BENCHMARKS.md)"
+	@echo "make bench   start-up, chat latency, event loop under load, search, task success, dashboard, load (BENCHMARKS.md)"
 	@echo "make lock    re-resolve both environments and rewrite requirements/*-lock.txt"
 	@echo "make clean   remove environments, models and var/"
 
@@ -111,8 +111,10 @@ $(INDEX): $(INDEX_INPUTS) | $(VENV)/.installed
 	touch $@; \
 	echo "    indexed in $$(( $$(date +%s) - start )) s (report: var/log/index.json)"
 
+# exec: the runner is make's own child, so the SIGTERM make forwards reaches it (the runner absorbs
+# the second one) and make returns only once Rasa and the app have stopped.
 run: install train index
-	@$(PY) -m app run
+	@exec $(PY) -m app run
 
 lint: $(VENV)/.installed
 	@echo "==> Lint"
@@ -139,11 +141,13 @@ bench: install train index
 	@$(PY) -m benchmarks.chat_latency
 	@$(PY) -m benchmarks.event_loop
 	@$(PY) -m benchmarks.search
+	@$(PY) -m benchmarks.search_speed
 	@$(PY) -m benchmarks.task_success
 	@$(PY) -m benchmarks.typed_replies
 	@$(PY) -m benchmarks.grouping
 	@$(PY) -m benchmarks.edit_latency
 	@$(PY) -m benchmarks.dashboard
+	@$(PY) -m benchmarks.load
 
 lock:
 	@echo "==> Re-resolving the app environment into requirements/app-lock.txt"

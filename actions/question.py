@@ -1,8 +1,12 @@
 """Answer an informational question from the knowledge base.
 
 Three outcomes: a confident answer (with its source, the questions people ask next about the
-same topic and, for a procedure, the online walkthrough); an unsure one (the best three topics
-as buttons); and, on a second miss in a row, a person (the handoff marker, ``replies.start_handoff``).
+same topic and, for a procedure, the online walkthrough); an unsure one (one question between
+the two best topics, as buttons, typed or pressed; none when the search puts the question
+outside the content: the portal instead); and, on a second miss in a row, a person (the handoff
+marker, ``replies.start_handoff``). The search gets the procedure the conversation is about
+(``state.procedure``) as context, so that a short follow-up ("lệ phí bao nhiêu?") is answered
+for that procedure.
 
 A question searched and not answered (unsure, nothing found, or the contact at a second miss;
 ``nlu_fallback`` messages come here too) is kept for the staff console through
@@ -37,6 +41,17 @@ if TYPE_CHECKING:  # the search module pulls in FAISS; actions import nothing he
 logger = logging.getLogger(__name__)
 __all__ = ["MISSES_SLOT", "ActionAnswerQuestion", "answer"]
 
+# The replies when the knowledge base did not answer (one place for their wording).
+UNSURE = "Tôi chưa chắc đã hiểu đúng câu hỏi."
+ASK_BETWEEN = {
+    1: f"{UNSURE} Có phải anh/chị muốn hỏi điều dưới đây?",
+    2: f"{UNSURE} Anh/chị muốn hỏi điều nào trong hai điều dưới đây?",
+}
+NOT_FOUND = (
+    "Xin lỗi, tôi chưa tìm thấy thông tin cho câu hỏi này. Anh/chị có thể nói rõ tên thủ tục "
+    "hoặc tra cứu trên Cổng Dịch vụ công: {portal}"
+)
+
 
 async def answer(
     services: Services, guide: Guide, tracker: Tracker, state: GuideState
@@ -53,7 +68,11 @@ async def answer(
     if knowledge is None or not query.strip() or is_payload(query):
         return await miss(services, guide, tracker, state, suggestions=[])
     try:
-        result = await services.run_compute(knowledge.search, query, 5)
+        # A short follow-up is about the procedure the message names, else the conversation's.
+        named = next(
+            (slug for slug in tracker.get_latest_entity_values("procedure") if guide.procedure(slug)), None
+        )
+        result = await services.run_compute(knowledge.search, query, 5, context=named or state.procedure)
     except Exception:  # the knowledge base failing must not cost the person an answer
         logger.exception("knowledge search failed")
         return await miss(services, guide, tracker, state, suggestions=[])
@@ -61,7 +80,7 @@ async def answer(
         if state.stage in QUESTIONS and state.stage != PROBLEM:
             guide.unclear(state)  # at a question of the guide, an unanswerable reply is an unclear answer
             return []
-        return await miss(services, guide, tracker, state, suggestions=result.hits[:3], searched=result)
+        return await miss(services, guide, tracker, state, suggestions=result.choices, searched=result)
     return say_answer(guide, tracker, state, knowledge, result)
 
 
@@ -139,17 +158,12 @@ async def miss(
     )  # fmt: skip
     if suggestions:
         guide.say(
-            text="Tôi chưa chắc đã hiểu đúng câu hỏi. Anh/chị đang hỏi về nội dung nào dưới đây?",
+            text=ASK_BETWEEN.get(len(suggestions), ASK_BETWEEN[2]),
             buttons=[*(replies.topic_button(hit) for hit in suggestions), *walkthrough, replies.STAFF_BUTTON],
         )
     else:
-        guide.say(
-            text=(
-                "Xin lỗi, tôi chưa tìm thấy thông tin cho câu hỏi này. Anh/chị có thể nói rõ tên thủ tục "
-                f"hoặc tra cứu trên Cổng Dịch vụ công: {centre.portal_url}"
-            ),
-            buttons=[*walkthrough, replies.STAFF_BUTTON],
-        )
+        text = NOT_FOUND.format(portal=centre.portal_url)
+        guide.say(text=text, buttons=[*walkthrough, replies.STAFF_BUTTON])
     guide.remind(state)
     return [SlotSet(MISSES_SLOT, float(misses))]
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import signal
 import sys
 import time
 from collections.abc import Callable
@@ -19,11 +18,14 @@ from app.retention import Retention
 from app.runner import Stack, StartupError, ensure_secrets
 from app.settings import Settings, get_settings
 from app.staff import cli as staff_cli
+from app.supervisor import RestartPolicy, RunnerLog, StopRequest, Supervisor
 
 SENDER = re.compile(r"(?:web|tg|zalo):[A-Za-z0-9_\-]{1,100}")
 
 
 def run() -> int:
+    """Start the stack, keep it running (app/supervisor.py), stop it once on SIGTERM, SIGINT or
+    SIGHUP: 0 after a requested stop, 1 when it could not start or gave up restarting a child."""
     ensure_secrets()
     try:
         settings = get_settings()
@@ -33,38 +35,37 @@ def run() -> int:
         )
         print(f"Cannot start: invalid settings in the environment or .env — {problems}", file=sys.stderr)
         return 2
-    stack = Stack(settings=settings, log_dir=settings.var_dir / "log")
-
-    def _stop(signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _stop)
+    stop = StopRequest()
+    stop.install()
+    log_dir = settings.var_dir / "log"
+    say = RunnerLog(log_dir)
+    stack = Stack(settings=settings, log_dir=log_dir, say=say)
     started = time.monotonic()
+    code = 0
     try:
         print(
             f"Starting Rasa (port {settings.rasa_port}) and the app (port {settings.app_port})…", flush=True
         )
         stack.start()
-        stack.wait_healthy()
-        print(
-            f"Ready in {time.monotonic() - started:.0f} s: {settings.base_url}\n"
-            f"Logs: {stack.log_dir}/rasa.log, {stack.log_dir}/app.log. Press Ctrl-C to stop.",
-            flush=True,
-        )
-        _print_first_admin_hint(settings)
-        while all(process.poll() is None for process in stack.processes.values()):
-            time.sleep(1)
-        dead = [name for name, process in stack.processes.items() if process.poll() is not None]
-        print(f"The {', '.join(dead)} process stopped unexpectedly; see its log.\n{stack.log_tail(dead[0])}")
-        return 1
+        if stack.wait_healthy(stopping=lambda: bool(stop)):
+            print(
+                f"Ready in {time.monotonic() - started:.0f} s: {settings.base_url}\n"
+                f"Logs: {stack.log_dir}/rasa.log, {stack.log_dir}/app.log, {stack.log_dir}/runner.log. "
+                "Press Ctrl-C to stop.",
+                flush=True,
+            )
+            _print_first_admin_hint(settings)
+            code = Supervisor(stack, RestartPolicy.of(settings), stop, say).run()
     except StartupError as exc:
         print(f"Cannot start: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("\nStopping…", flush=True)
-        return 0
+        code = 1
     finally:
-        stack.stop()
+        try:
+            if stop:
+                say(f"Stopping on {stop.name}: the app, then Rasa.")
+        finally:
+            stack.stop()
+    return code
 
 
 def _print_first_admin_hint(settings: Settings) -> None:
@@ -153,7 +154,9 @@ def restore(file: str, database: str | None) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m app", description="Trợ lý Dịch vụ công")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="start Rasa and the app, wait until healthy, stop both on Ctrl-C")
+    commands.add_parser(
+        "run", help="start Rasa and the app, restart either if it dies, stop both on Ctrl-C or SIGTERM"
+    )
     commands.add_parser("token", help="generate RASA_AUTH_TOKEN and APP_SECRET_KEY into .env if set nowhere")
     commands.add_parser("purge", help="delete conversations and personal data older than DATA_RETENTION_DAYS")
     forgetting = commands.add_parser("forget", help="erase everything kept about one person")

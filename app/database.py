@@ -15,6 +15,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from app.clock import Clock, utc_now
@@ -36,7 +37,9 @@ MODEL_MODULES = (
     "app.handoff.models",
     "app.activity",
     "app.channel_health",
+    "app.inbox",
 )
+BUSY_TIMEOUT = 5.0  # seconds SQLite retries a write on a locked database (APP_DB_BUSY_TIMEOUT)
 
 
 class Base(DeclarativeBase):
@@ -48,22 +51,47 @@ def import_models() -> None:
         importlib.import_module(module)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
+def _sqlite_pragmas(busy_timeout: float):  # type: ignore[no-untyped-def]
+    def on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # SQLite's own busy handler retries a locked write (sleeping between tries) this long,
+        # then fails with SQLITE_BUSY: the bounded wait; storage_problem() names the failure.
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        cursor.close()
+
+    return on_connect
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, busy_timeout: float = BUSY_TIMEOUT) -> Engine:
     """An engine on ``url``; a SQLite file's folder is created (0700) and WAL mode is used."""
     if url.startswith("sqlite:///"):
         folder = Path(url.removeprefix("sqlite:///")).parent
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout))
     return engine
+
+
+# SQLite's result codes (Python's sqlite3 names them on the error) and messages for a storage
+# fault: another writer held the lock past the busy timeout, or the disk (or max_page_count) is full.
+_BUSY = ("SQLITE_BUSY", "SQLITE_LOCKED", "database is locked", "database table is locked")
+_FULL = ("SQLITE_FULL", "database or disk is full", "No space left on device")
+
+
+def storage_problem(exc: BaseException) -> str | None:
+    """``"busy"`` or ``"full"`` when ``exc`` is the database refusing a write for one of those
+    reasons (the caller answers politely and the service stays up); None for anything else."""
+    if not isinstance(exc, OperationalError):
+        return None
+    original = exc.orig
+    names = f"{getattr(original, 'sqlite_errorname', '')} {original}"
+    if any(marker in names for marker in _FULL):
+        return "full"
+    if any(marker in names for marker in _BUSY):
+        return "busy"
+    return None
 
 
 def alembic_config(connection, secret: str = "") -> Config:  # type: ignore[no-untyped-def]
@@ -93,10 +121,10 @@ def migrate(engine: Engine, secret: str = "", revision: str = "head") -> Path | 
 class Database:
     """The engine and session factory of the app database, its schema upgraded on opening."""
 
-    def __init__(self, url: str, secret: str = "") -> None:
+    def __init__(self, url: str, secret: str = "", busy_timeout: float = BUSY_TIMEOUT) -> None:
         self.url = url
         self.secret = secret
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, busy_timeout)
         self.backup = migrate(self.engine, secret)  # taken before an upgrade, if one was
         self.session: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
 

@@ -9,22 +9,31 @@
   Content-Security-Policy: the HTML pages the app serves may load only from the app itself;
   every other response (JSON, scripts, styles, errors) may load nothing. The API documentation (local use
   only; it loads Swagger UI from a CDN) gets no CSP.
+- **Storage faults**: the app database locked past APP_DB_BUSY_TIMEOUT, or full (disk or
+  ``max_page_count``), is a JSON 503 with a Vietnamese sentence and one clear error log line, never
+  a 500; reads go on working.
 - **Unexpected errors** become a JSON 500 with a Vietnamese sentence; the traceback goes to the
   (redacted) log only.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import texts
+from app.database import storage_problem
 from app.settings import Settings
 from app.zalo import BODY_MAX as ZALO_BODY_MAX
+
+logger = logging.getLogger(__name__)
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -177,6 +186,24 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": UNEXPECTED}, status_code=500, headers=headers)
 
 
+async def _storage_error(request: Request, exc: Exception) -> JSONResponse:
+    """A write the app database refused because it stayed locked or is full: 503, and a log line
+    that says which; any other database error goes on to the last resort (a 500)."""
+    problem = storage_problem(exc)
+    if problem is None:
+        raise exc
+    logger.error(
+        "storage %s: the app database refused a write for %s %s (%s)",
+        problem,
+        request.method,
+        request.url.path,
+        getattr(exc, "orig", exc),
+    )
+    detail = texts.STORAGE_FULL if problem == "full" else texts.STORAGE_BUSY
+    headers = {"Retry-After": "30" if problem == "busy" else "300"}
+    return JSONResponse({"detail": detail}, status_code=503, headers=headers)
+
+
 def install(app: FastAPI, settings: Settings) -> None:
     """Add the body limits, the security headers and the last-resort error handler to ``app``.
 
@@ -190,4 +217,5 @@ def install(app: FastAPI, settings: Settings) -> None:
         Middleware(BodyLimit, limits=BODY_LIMITS, default=default_body_limit(settings))  # type: ignore[arg-type]
     )
     app.add_middleware(SecurityHeaders, unguarded=frozenset(docs))
+    app.add_exception_handler(OperationalError, _storage_error)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -31,6 +31,7 @@ from app.database import Database
 from app.handoff import wiring as handoff_wiring
 from app.handoff.store import HandoffStore
 from app.handoff.updates import WebUpdates
+from app.inbox import Inbox
 from app.limits import Limits
 from app.logs import configure_logging
 from app.metrics import Metrics
@@ -75,11 +76,12 @@ class Stores:
     channel_problems: ChannelProblems
     handoffs: HandoffStore
     web_updates: WebUpdates
+    inbox: Inbox
     tracker: TrackerEvents
 
     @classmethod
     def open(cls, settings: Settings, clock: Clock) -> Stores:
-        database = Database(settings.app_db, settings.app_secret_key)
+        database = Database(settings.app_db, settings.app_secret_key, settings.app_db_busy_timeout)
         return cls(
             database=database,
             ratings=RatingStore(database, clock),
@@ -92,6 +94,7 @@ class Stores:
             channel_problems=ChannelProblems(database, clock),
             handoffs=HandoffStore(database, clock),
             web_updates=WebUpdates(database, clock),
+            inbox=Inbox(database, clock),
             tracker=TrackerEvents(settings.tracker_url),
         )
 
@@ -111,6 +114,7 @@ class Stores:
                 self.channel_problems,
                 self.handoffs,
                 self.web_updates,
+                self.inbox,
             ],
             tracker=self.tracker,
             log_dir=settings.var_dir / "log",
@@ -250,7 +254,7 @@ def create_app(
             background.append(asyncio.create_task(open_knowledge(app, settings, work)))
         await start_telegram(app)
         app.state.zalo = await start_zalo(
-            settings, app.state.pipeline, stores.zalo, work, app.state.channel_health
+            settings, app.state.pipeline, stores.zalo, work, app.state.channel_health, stores.inbox
         )
         try:
             yield

@@ -12,6 +12,7 @@ render and send.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -19,11 +20,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import OperationalError
+
 from actions.replies import MENU_BUTTONS
 from app import buttons, texts
 from app.activity import ActivityLog
 from app.clock import Clock, utc_now
 from app.contacts import Contact, Contacts
+from app.database import storage_problem
 from app.limits import Limits
 from app.outbox import Outbox
 from app.privacy import mask, sender_tag
@@ -46,6 +50,18 @@ ERASE_PHRASES = frozenset(
     for phrase in ("Xóa cuộc trò chuyện", "xóa trò chuyện", "xóa lịch sử trò chuyện", "xóa dữ liệu của tôi")
 )
 ERASE_WINDOW = timedelta(minutes=10)  # a confirmation counts this long after the question
+RETRY_FIRST, RETRY_LONGEST = 1.0, 15.0  # seconds: the backoff between two tries at Rasa
+
+
+def retry_delays(total: float) -> list[float]:
+    """The pauses between tries at Rasa for a message kept in the inbox: doubling from
+    ``RETRY_FIRST`` up to ``RETRY_LONGEST``, adding up to ``total`` seconds (INBOX_RETRY_SECONDS)."""
+    delays: list[float] = []
+    delay = RETRY_FIRST
+    while sum(delays) < total:
+        delays.append(min(delay, total - sum(delays)))
+        delay = min(delay * 2, RETRY_LONGEST)
+    return delays
 
 
 class BadInput(ValueError):
@@ -124,11 +140,35 @@ class Pipeline:
     def notice(self) -> OutgoingMessage:
         return OutgoingMessage(text=texts.privacy_notice(self.settings.data_retention_days))
 
-    async def handle(self, inbound: Inbound, wait: float | None = None) -> Reply:
+    async def handle(self, inbound: Inbound, wait: float | None = None, *, patient: bool = False) -> Reply:
         """Everything between a verified message and the replies to send; never raises.
 
-        ``wait``: how long to wait for a slot of the global cap (default WORK_WAIT).
+        ``wait``: how long to wait for a slot of the global cap (default WORK_WAIT). ``patient``:
+        the message is kept in the durable inbox (Telegram, Zalo), so while Rasa fails it is tried
+        again with backoff for INBOX_RETRY_SECONDS, then the person is asked to send it again.
+        A database that stays locked or is full gets a polite reply (and a 503 for the web API).
         """
+        try:
+            return await self._handle(inbound, wait, patient)
+        except OperationalError as exc:
+            return self._storage_failed(inbound, exc)
+
+    def _storage_failed(self, inbound: Inbound, exc: OperationalError) -> Reply:
+        """The reply when the app database refused the turn's writes; re-raises any other error."""
+        problem = storage_problem(exc)
+        if problem is None:
+            raise exc
+        logger.error(
+            "storage %s: the app database refused a write (%s); channel=%s sender=%s not processed",
+            problem,
+            exc.orig,
+            inbound.channel,
+            self.tag(inbound.sender),
+        )
+        wording = texts.STORAGE_FULL if problem == "full" else texts.STORAGE_BUSY
+        return Reply([OutgoingMessage(text=wording)], 503)
+
+    async def _handle(self, inbound: Inbound, wait: float | None, patient: bool) -> Reply:
         limited = await self._limited(inbound)
         if limited is not None:
             return limited
@@ -147,14 +187,31 @@ class Pipeline:
         masked = mask(text)
         before, marks = self._notices(inbound, contact, masked.kinds)
         erase = await self._erase_step(inbound, masked.text, contact.erase_asked_at, marks)
-        if marks:
+        if marks and (erase is not None or not patient):
             await self.work.io(self.contacts.mark, inbound.sender, **marks)
+            marks = {}
         if erase is not None:
             if erase.ended:
                 return erase
             erase.messages[:0] = before
             return await self._offered(inbound, erase)
-        text = masked.text
+        # A message kept in the inbox records its notices only once the turn is done: if the app
+        # dies meanwhile, the next process answers it with the notices again.
+        reply = await self._conversation(inbound, masked.text, contact, before, wait, patient)
+        if marks:
+            await self.work.io(self.contacts.mark, inbound.sender, **marks)
+        return reply
+
+    async def _conversation(
+        self,
+        inbound: Inbound,
+        text: str,
+        contact: Contact,
+        before: list[OutgoingMessage],
+        wait: float | None,
+        patient: bool,
+    ) -> Reply:
+        """A message for the conversation: to an agent during a handoff, else to Rasa."""
         pressed = buttons.match(text, contact.offered)
         if pressed is not None:  # a typed title is the button's payload
             text = pressed.payload
@@ -164,8 +221,7 @@ class Pipeline:
                 routed.messages[:0] = before
                 return await self._offered(inbound, routed)
         try:
-            async with self.work.slot(wait):
-                messages = await self.converse(inbound, text)
+            messages = await self._converse_patiently(inbound, text, wait, patient)
         except Busy:
             logger.warning(
                 "chat channel=%s sender=%s: every slot busy", inbound.channel, self.tag(inbound.sender)
@@ -183,6 +239,12 @@ class Pipeline:
     async def note(self, inbound: Inbound, message: OutgoingMessage) -> Reply:
         """A fixed reply that needs no conversation (the assistant reads text only; a button that
         expired), with the same limit and one-time notices as a message."""
+        try:
+            return await self._note(inbound, message)
+        except OperationalError as exc:
+            return self._storage_failed(inbound, exc)
+
+    async def _note(self, inbound: Inbound, message: OutgoingMessage) -> Reply:
         limited = await self._limited(inbound)
         if limited is not None:
             return limited
@@ -210,7 +272,9 @@ class Pipeline:
         """The one-time notices due before the replies, and the contact fields to record them."""
         before: list[OutgoingMessage] = []
         marks: dict[str, datetime | None] = {}
-        if contact.new and inbound.channel != "web":  # the widget shows it when the id is issued
+        # Not yet given (a first message, or one whose turn a crash cut short): the notice first.
+        # On the web the widget shows it when the id is issued.
+        if (contact.new or contact.notice_at is None) and inbound.channel != "web":
             before.append(self.notice())
             marks["notice_at"] = self.clock()
         if masked and contact.masked_at is None:
@@ -218,20 +282,47 @@ class Pipeline:
             marks["masked_at"] = self.clock()
         return before, marks
 
-    async def converse(self, inbound: Inbound, text: str) -> list[OutgoingMessage]:
-        """The conversation core: hand the masked message to Rasa; renderable replies back."""
+    async def _converse_patiently(
+        self, inbound: Inbound, text: str, wait: float | None, patient: bool
+    ) -> list[OutgoingMessage]:
+        """:meth:`converse` in a slot; a patient message is tried again while Rasa fails (the slot
+        is given back during each pause), then answered with the "send it again" wording."""
+        for delay in retry_delays(self.settings.inbox_retry_seconds) if patient else []:
+            try:
+                async with self.work.slot(wait):
+                    return await self.converse(inbound, text, last=False)
+            except RasaError as exc:
+                logger.warning(
+                    "chat channel=%s sender=%s: Rasa failed (%s); trying again in %.0f s",
+                    inbound.channel,
+                    self.tag(inbound.sender),
+                    exc,
+                    delay,
+                )
+            await asyncio.sleep(delay)
+        async with self.work.slot(wait):
+            return await self.converse(inbound, text, resend=patient)
+
+    async def converse(
+        self, inbound: Inbound, text: str, *, last: bool = True, resend: bool = False
+    ) -> list[OutgoingMessage]:
+        """The conversation core: hand the masked message to Rasa; renderable replies back.
+
+        When Rasa fails: :class:`RasaError` if not ``last`` (the caller tries again), else the
+        polite "unavailable" reply, or, with ``resend``, the request to send the message again."""
         started = time.perf_counter()
         try:
             replies = await self.rasa.send(inbound.sender, text, metadata={"channel": inbound.channel})
         except RasaError as exc:
+            if not last:
+                raise
             logger.warning(
                 "chat channel=%s sender=%s: Rasa failed: %s", inbound.channel, self.tag(inbound.sender), exc
             )
+            wording = texts.resend if resend else texts.unavailable
             return [
                 OutgoingMessage(
-                    text=texts.unavailable(
-                        self.settings.centre_hotline, self.settings.working_hours().describe()
-                    )
+                    text=wording(self.settings.centre_hotline, self.settings.working_hours().describe())
                 )
             ]
         messages = from_bot_replies(replies)

@@ -1,7 +1,9 @@
 """Start the Rasa server and the app as child processes, wait until both are healthy, stop both.
 
-Used by ``python -m app run`` (``make run``) and by the integration tests, so that the tests
-start the stack exactly as an operator does.
+Used by ``python -m app run`` (``make run``, which adds supervision: app/supervisor.py) and by
+the integration tests, so that the tests start the stack exactly as an operator does. Each child
+runs in its own session and dies with the runner's thread that started it, even when the runner
+is SIGKILLed (app/processes.py).
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from logging import makeLogRecord
 from logging.handlers import TimedRotatingFileHandler
@@ -26,6 +28,7 @@ from typing import IO
 import httpx
 
 from app.logs import Redactor
+from app.processes import die_with_parent, port_holder, stop_leftover
 from app.settings import ROOT, Settings
 
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -180,6 +183,7 @@ class Stack:
 
     settings: Settings
     log_dir: Path
+    say: Callable[[str], None] = print  # the runner's own lines (a leftover stopped, a kill)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     _copiers: dict[str, threading.Thread] = field(default_factory=dict)
 
@@ -190,17 +194,65 @@ class Stack:
             raise StartupError(f"No trained model at {self.settings.rasa_model}: run `make train`.")
         for name, port in (("Rasa", self.settings.rasa_port), ("app", self.settings.app_port)):
             if not port_is_free(port):
-                raise StartupError(
-                    f"Port {port} for the {name} is busy. Stop whatever uses it "
-                    f"(`ss -ltnp | grep :{port}`) or choose another port "
-                    f"({'RASA_PORT' if name == 'Rasa' else 'APP_PORT'} in .env)."
-                )
+                self._free(name, port)
+
+    def _free(self, name: str, port: int) -> None:
+        """Stop a server an earlier run of this checkout left on ``port`` (its runner is gone, e.g.
+        SIGKILLed before children died with it); anything else keeps the port and stops the start."""
+        holder = port_holder(port)
+        if holder is not None and holder.leftover:
+            title = "a Rasa server" if holder.ours == "rasa" else "an app server"
+            self.say(
+                f"Port {port} is held by {title} an earlier run of this checkout left behind "
+                f"(pid {holder.pid}): stopping it."
+            )
+            stop_leftover(holder.pid)
+            deadline = time.monotonic() + 5
+            while not port_is_free(port) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if port_is_free(port):
+                return
+        setting = "RASA_PORT" if name == "Rasa" else "APP_PORT"
+        held = ""
+        if holder is not None and holder.ours is not None:
+            held = f" (the {holder.ours} server of a run still going: its runner is pid {holder.runner})"
+        elif holder is not None:
+            held = f" ({holder.name}, pid {holder.pid})"
+        raise StartupError(
+            f"Port {port} for the {name} is busy{held}. Stop whatever uses it "
+            f"(`ss -ltnp | grep :{port}`) or choose another port ({setting} in .env)."
+        )
+
+    def children(self) -> tuple[str, ...]:
+        return ("rasa", "app")
 
     def start_rasa(self) -> None:
         self._spawn("rasa", rasa_command(self.settings), rasa_env(self.settings))
 
     def start_app(self) -> None:
         self._spawn("app", app_command(self.settings), app_env(self.settings))
+
+    def start_child(self, name: str) -> int:
+        """Start the child ``name`` ("rasa" or "app") again; its pid."""
+        {"rasa": self.start_rasa, "app": self.start_app}[name]()
+        return self.processes[name].pid
+
+    def returncode(self, name: str) -> int | None:
+        """None while the child runs (or is not started)."""
+        process = self.processes.get(name)
+        return None if process is None else process.poll()
+
+    def reap(self, name: str) -> int:
+        """Forget a child that exited: whatever it left in its process group is killed, its log
+        copier finishes. Its exit code."""
+        process = self.processes.pop(name)
+        code = process.wait()
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        copier = self._copiers.pop(name, None)
+        if copier is not None:
+            copier.join(timeout=5)
+        return code
 
     def start(self) -> None:
         self.check()
@@ -209,7 +261,12 @@ class Stack:
         self.start_app()
 
     def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
-        """Start a child whose output goes, redacted line by line, to ``log_dir/<name>.log``."""
+        """Start a child whose output goes, redacted line by line, to ``log_dir/<name>.log``.
+
+        Its own session: signals to the runner's process group (Ctrl-C, ``kill -TERM -PGID``)
+        reach the runner only, which stops the children in order. It gets SIGTERM when the thread
+        calling this ends (PR_SET_PDEATHSIG): call from the main thread.
+        """
         private_dir(self.log_dir)
         process = subprocess.Popen(
             command,
@@ -218,6 +275,7 @@ class Stack:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=die_with_parent(os.getpid()),  # one prctl call, no locks: safe with threads
         )
         copier = threading.Thread(
             target=_copy_redacted,
@@ -234,11 +292,14 @@ class Stack:
             return ""
         return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
-    def wait_healthy(self, timeout: float = 300.0) -> None:
-        """Poll the app's /health until Rasa and the actions are up; fail fast if a child dies."""
+    def wait_healthy(self, timeout: float = 300.0, stopping: Callable[[], bool] = lambda: False) -> bool:
+        """Poll the app's /health until Rasa and the actions are up (True); fail fast if a child
+        dies; False as soon as ``stopping()`` says the runner was asked to stop."""
         url = f"http://127.0.0.1:{self.settings.app_port}/health"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            if stopping():
+                return False
             for name, process in self.processes.items():
                 if process.poll() is not None:
                     raise StartupError(
@@ -247,7 +308,7 @@ class Stack:
                     )
             try:
                 if httpx.get(url, timeout=2.0).status_code == 200:
-                    return
+                    return True
             except httpx.TransportError:
                 pass
             time.sleep(0.5)
@@ -261,6 +322,7 @@ class Stack:
         try:
             process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
+            self.say(f"The {name} process did not stop within {grace:.0f} s: killed.")
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         copier = self._copiers.pop(name, None)

@@ -45,6 +45,17 @@ class Settings(KnowledgeSettings):
     rasa_tracker_url: str = ""
     rasa_model: str = "models/assistant.tar.gz"
 
+    # `python -m app run` restarts Rasa or the app when it dies (app/supervisor.py).
+    restart_limit: int = Field(
+        5, ge=0, le=100, description="Restarts of one child within RESTART_WINDOW_MINUTES; then stop all"
+    )
+    restart_window_minutes: float = Field(
+        10.0, gt=0, le=24 * 60, description="The window RESTART_LIMIT counts in"
+    )
+    restart_backoff_max: float = Field(
+        30.0, ge=1, le=600, description="Longest pause before a restart (1 s, then doubling)"
+    )
+
     chat_max_chars: int = Field(2000, ge=50, le=20000)
 
     # Who people are sent to when they ask for a person (actions.services.CentreContact). The
@@ -66,6 +77,15 @@ class Settings(KnowledgeSettings):
     dossier_status_timeout: float = Field(5.0, gt=0, le=30)
 
     app_db_url: str = Field("", description="SQLAlchemy URL of the app's data; default: var/app.db")
+    app_db_busy_timeout: float = Field(
+        5.0, gt=0, le=120, description="Seconds a write waits for a locked SQLite database before failing"
+    )
+    inbox_retry_seconds: float = Field(
+        60.0,
+        ge=0,
+        le=3600,
+        description="How long a Telegram/Zalo message is retried (with backoff) while Rasa is down",
+    )
 
     # Channels. A channel whose credentials are empty is off (logged once at start-up).
     channel_rate_limit: int = Field(20, ge=1, le=1000, description="Messages per minute per sender")

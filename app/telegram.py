@@ -4,6 +4,11 @@ Webhook mode (default) needs public HTTPS: the PTB Application runs without an u
 route below pushes each update, once its secret-token header checks out, into the application's
 update queue. Polling mode (``TELEGRAM_MODE=polling``) asks Telegram for updates itself. With no
 ``TELEGRAM_BOT_TOKEN`` the channel is off. Rendering and the button scheme: connectors/telegram.py.
+
+A webhook update is kept in the durable inbox (app/inbox.py) before it is acknowledged; the
+per-chat processor marks it done once its handlers finished, and the start of the channel puts
+the updates not done yet back into the queue: a restart loses no message, a redelivered
+``update_id`` is answered once.
 """
 
 from __future__ import annotations
@@ -11,9 +16,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
 from telegram import BotCommand, Update
@@ -23,6 +31,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 
 from app import texts
 from app.channel_health import ChannelHealth
+from app.inbox import open_after_start
 from app.pipeline import MENU, Inbound, Pipeline, SendFailed
 from connectors.message import OutgoingMessage
 from connectors.telegram import (
@@ -42,6 +51,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 ALLOWED_UPDATES = ["message", "callback_query"]
 WEBHOOK_CHECK_EVERY = 300.0  # seconds between two getWebhookInfo checks (channel health)
 WEBHOOK_ERROR_RECENT = timedelta(hours=1)  # a delivery error this recent degrades the channel
+STOP_DRAIN = 5.0  # seconds a stop waits for queued updates (the inbox keeps the rest)
 
 
 class _MaskToken(logging.Filter):
@@ -91,8 +101,43 @@ async def webhook(request: Request) -> Response:
         update = None
     if update is None:
         raise HTTPException(status_code=400, detail="Nội dung không phải một update của Telegram.")
+    # Kept before it is acknowledged: a locked or full database answers 503 and Telegram retries.
+    chat = _chat_of(update)
+    kept = await request.app.state.work.io(
+        request.app.state.stores.inbox.put,
+        "tg",
+        str(update.update_id),
+        sender_id(chat) if chat is not None else "",
+        json.dumps(update.to_dict()),  # ASCII: a lone surrogate stays an escape until clean() refuses it
+    )
+    if not kept:
+        logger.info("telegram: update %s delivered again, already taken", update.update_id)
+        return Response(status_code=200)
     await channel.application.update_queue.put(update)
     return Response(status_code=200)
+
+
+def _chat_of(update: Update) -> int | None:
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    return update.effective_user.id if update.effective_user is not None else None
+
+
+class InboxUpdateProcessor(PerChatUpdateProcessor):
+    """The per-chat order of :class:`PerChatUpdateProcessor`; once an update's handlers finished
+    (errors are theirs to report), it is marked done in the inbox. An update cancelled by a
+    shutdown stays pending and is processed at the next start."""
+
+    def __init__(self, done: Callable[[Update], Awaitable[None]]) -> None:
+        super().__init__()
+        self._done = done
+        self.ready = asyncio.Event()  # set shortly after start-up (app/inbox.py OPEN_AFTER)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        await self.ready.wait()  # in arrival order: the kept updates were queued first
+        await super().do_process_update(update, coroutine)
+        if isinstance(update, Update):
+            await self._done(update)
 
 
 def _add_handlers(app: FastAPI, channel: TelegramChannel) -> None:
@@ -108,8 +153,9 @@ def _add_handlers(app: FastAPI, channel: TelegramChannel) -> None:
         with contextlib.suppress(TelegramError):
             await bot.send_chat_action(chat_id=chat_id, action=ChatAction.TYPING)
         inbound = Inbound(channel="tg", sender=sender_id(chat_id), text=text)
-        # Updates are acknowledged already: a message waits longer for a slot than a web request.
-        reply = await pipeline().handle(inbound, wait=3 * app.state.settings.work_wait)
+        # Updates are acknowledged already (and kept in the inbox): a message waits longer for a
+        # slot than a web request, and is tried again while Rasa is down.
+        reply = await pipeline().handle(inbound, wait=3 * app.state.settings.work_wait, patient=True)
         await pipeline().deliver("tg", str(chat_id), reply.messages, send)
 
     async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -176,11 +222,17 @@ async def start_telegram(app: FastAPI) -> None:
     mask = _MaskToken(settings.telegram_bot_token)
     for handler in logging.getLogger().handlers:
         handler.addFilter(mask)
+    inbox, work = app.state.stores.inbox, app.state.work
+
+    async def done(update: Update) -> None:
+        await work.io(inbox.done, "tg", str(update.update_id))
+
+    processor = InboxUpdateProcessor(done)
     builder = (
         Application.builder()
         .token(settings.telegram_bot_token)
         .base_url(settings.telegram_api_url)
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(processor)
     )
     if webhook:
         builder = builder.updater(None)
@@ -204,6 +256,7 @@ async def start_telegram(app: FastAPI) -> None:
         elif webhook:
             logger.info("telegram: PUBLIC_URL is not https; register the webhook yourself (README)")
         await application.start()
+        await _resume(application, await work.io(inbox.pending, "tg"))
         if not webhook:
             await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
     except Exception as exc:  # a channel that cannot start is off; the app serves the others
@@ -214,6 +267,7 @@ async def start_telegram(app: FastAPI) -> None:
         if health is not None:
             await health.report("telegram", problem, repr(exc))
         return
+    channel.tasks.append(asyncio.create_task(open_after_start(processor.ready)))
     if health is not None:
         await health.resolve("telegram", "start_failed", "webhook_refused")
         if registered:
@@ -236,7 +290,10 @@ async def stop_telegram(app: FastAPI) -> None:
         if application.updater is not None and application.updater.running:
             await application.updater.stop()
         if application.running:
-            await application.stop()
+            try:  # PTB drains its queue first; what is left stays in the inbox for the next start
+                await asyncio.wait_for(application.stop(), STOP_DRAIN)
+            except TimeoutError:
+                logger.warning("telegram: stopped before every update was answered; the inbox keeps them")
         await application.shutdown()
     except (TelegramError, OSError) as exc:
         logger.warning("telegram: error while stopping: %r", exc)
@@ -260,6 +317,16 @@ async def _watch_webhook(application: Application, health: ChannelHealth) -> Non
             else:
                 await health.resolve("telegram", "webhook_errors")
         await asyncio.sleep(WEBHOOK_CHECK_EVERY)
+
+
+async def _resume(application: Application, pending: list[str]) -> None:
+    """The updates acknowledged before a restart and not answered: back into the queue, in order."""
+    for payload in pending:
+        update = Update.de_json(json.loads(payload), application.bot)
+        if update is not None:
+            await application.update_queue.put(update)
+    if pending:
+        logger.info("telegram: %d update(s) kept from before the restart, processing them now", len(pending))
 
 
 def _unmask(mask: logging.Filter) -> None:

@@ -72,6 +72,29 @@ def unavailable(hotline: str, hours: str, phone: str = "") -> str:
     return "\n".join([sorry + "Anh/chị vui lòng thử lại sau ít phút, hoặc liên hệ:", *contact])
 
 
+def resend(hotline: str, hours: str, phone: str = "") -> str:
+    """A Telegram/Zalo message that could not be answered within INBOX_RETRY_SECONDS: the person
+    is told it was not processed and asked to send it again (the contacts as in :func:`unavailable`)."""
+    contact = [CentreContact.phone_line(phone), CentreContact.hours_line(hours) if phone else ""]
+    contact = [line for line in [*contact, CentreContact.helpline_line(hotline)] if line]
+    sorry = (
+        "Xin lỗi anh/chị, hệ thống trợ lý đang tạm gián đoạn nên chưa xử lý được tin nhắn vừa rồi. "
+        "Anh/chị vui lòng gửi lại tin nhắn đó sau ít phút"
+    )
+    if not contact:
+        return sorry + "."
+    return "\n".join([sorry + ", hoặc liên hệ:", *contact])
+
+
+# The app database is locked by another writer past APP_DB_BUSY_TIMEOUT, or its disk is full.
+STORAGE_BUSY = (
+    "Hệ thống đang bận ghi dữ liệu nên chưa xử lý được yêu cầu. Anh/chị vui lòng gửi lại sau ít phút."
+)
+STORAGE_FULL = (
+    "Hệ thống tạm thời không lưu được dữ liệu mới nên chưa xử lý được yêu cầu. "
+    "Anh/chị vui lòng gửi lại sau, hoặc liên hệ trực tiếp bộ phận một cửa."
+)
+
 # --- Handoff to a person (app/handoff/) ------------------------------------------------------
 HANDOFF_CANCEL = "Hủy yêu cầu gặp cán bộ"
 HANDOFF_CANCELLED = "Tôi đã hủy yêu cầu gặp cán bộ. Anh/chị cần tôi giúp gì tiếp ạ?"

@@ -2,8 +2,9 @@
 
 Rasa 3.6 keeps every event of every conversation in the ``events`` table of RASA_TRACKER_URL
 and has no delete API, so purging old conversations and forgetting a person happen here,
-through the same SQLAlchemy URL. Rasa reads a conversation from the table on every message
-(no cache in front of it), so a deleted conversation starts afresh on its next message.
+through the same SQLAlchemy URL. Rasa's tracker store (nlu/tracker_store.py) checks a
+conversation's rows (count and last id) on every message and re-reads them when they changed,
+so a deleted conversation starts afresh on its next message.
 """
 
 from __future__ import annotations

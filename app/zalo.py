@@ -4,6 +4,10 @@ Verified events go to a few worker queues (one sender always to the same queue, 
 messages are answered in order) and through the one pipeline (app/pipeline.py). Zalo retries an
 event it thinks was lost; each event id is remembered in the app database for ``SEEN_TTL`` (a
 restart does not forget it), so a retry or a replayed capture is answered once only.
+
+An accepted event is kept in the durable inbox (app/inbox.py) before Zalo gets its 200 and
+marked done once answered; the channel's start queues the events not done yet again, so a
+restart between the acknowledgement and the reply loses nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from app.channel_health import ChannelHealth
+from app.inbox import Inbox, open_after_start
 from app.pipeline import Inbound, Pipeline, SendFailed
 from app.settings import Settings
 from app.work import Work
@@ -47,6 +52,7 @@ class ZaloChannel:
         store: ZaloStore,
         work: Work,
         health: ChannelHealth | None = None,
+        inbox: Inbox | None = None,
     ) -> None:
         self.settings, self.pipeline, self.client, self.store, self.work = (
             settings,
@@ -56,12 +62,15 @@ class ZaloChannel:
             work,
         )
         self.health = health
+        self.inbox = inbox  # None: nothing kept across a restart (a test's bare channel)
+        self.ready = asyncio.Event()  # set shortly after start-up (app/inbox.py OPEN_AFTER)
         self.queues: list[asyncio.Queue[ZaloEvent]] = [asyncio.Queue(QUEUE_SIZE) for _ in range(WORKERS)]
         self.tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
         self.tasks = [asyncio.create_task(self._work(queue)) for queue in self.queues]
         self.tasks.append(asyncio.create_task(self._keep_token_fresh()))
+        self.tasks.append(asyncio.create_task(open_after_start(self.ready)))
 
     async def stop(self, drain: float = 5.0) -> None:
         """Let queued events finish for up to ``drain`` seconds, then stop."""
@@ -72,8 +81,9 @@ class ZaloChannel:
         await asyncio.gather(*self.tasks, return_exceptions=True)
         await self.client.aclose()
 
-    async def accept(self, event: ZaloEvent) -> str:
-        """Queue an event: ``queued``, ``duplicate``, ``ignored`` or ``busy`` (queue full)."""
+    async def accept(self, event: ZaloEvent, payload: str = "") -> str:
+        """Keep and queue an event (``payload``: its body, for the inbox): ``queued``,
+        ``duplicate``, ``ignored`` or ``busy`` (queue full)."""
         if event.kind == "quiet":
             return "ignored"
         if event.kind == "unknown":
@@ -82,15 +92,37 @@ class ZaloChannel:
         if not await self.work.io(self.store.first_time, event.key):
             logger.info("zalo: duplicate event %s ignored", event.name)
             return "duplicate"
+        sender = f"zalo:{event.user_id}"
+        kept = self.inbox is None or await self.work.io(self.inbox.put, "zalo", event.key, sender, payload)
+        if not kept:
+            logger.info("zalo: event %s already in the inbox", event.name)
+            return "duplicate"
         queue = self.queues[hash(event.user_id) % len(self.queues)]
         try:
             queue.put_nowait(event)
         except asyncio.QueueFull:
             await self.work.io(self.store.forget_event, event.key)  # let Zalo's retry bring it back
+            if self.inbox is not None:
+                await self.work.io(self.inbox.drop, "zalo", event.key)
             return "busy"
         return "queued"
 
+    async def resume(self) -> None:
+        """The events acknowledged before a restart and not answered: queued again, in order."""
+        if self.inbox is None:
+            return
+        pending = await self.work.io(self.inbox.pending, "zalo")
+        for payload in pending:
+            try:
+                event = parse_event(json.loads(payload))
+            except (ValueError, RecursionError):
+                continue
+            await self.queues[hash(event.user_id) % len(self.queues)].put(event)
+        if pending:
+            logger.info("zalo: %d event(s) kept from before the restart, processing them now", len(pending))
+
     async def _work(self, queue: asyncio.Queue[ZaloEvent]) -> None:
+        await self.ready.wait()  # the kept events were queued first: they go first
         while True:
             event = await queue.get()
             try:
@@ -99,6 +131,13 @@ class ZaloChannel:
                 logger.exception("zalo: event %s could not be handled", event.name)
             finally:
                 queue.task_done()
+            # Answered (or failed in a way a restart would not mend): done in the inbox. A worker
+            # cancelled mid-event (shutdown) never gets here, so that event stays pending.
+            if self.inbox is not None:
+                try:
+                    await self.work.io(self.inbox.done, "zalo", event.key)
+                except Exception:
+                    logger.exception("zalo: event %s answered but not marked done", event.name)
 
     async def _keep_token_fresh(self) -> None:
         """Refresh the access token before it expires, and store a pair the database refused;
@@ -125,7 +164,7 @@ class ZaloChannel:
         else:
             if event.kind == "follow":
                 inbound = Inbound(channel="zalo", sender=inbound.sender, text=WELCOME_PAYLOAD)
-            reply = await self.pipeline.handle(inbound, wait=3 * self.settings.work_wait)
+            reply = await self.pipeline.handle(inbound, wait=3 * self.settings.work_wait, patient=True)
         await self.pipeline.deliver("zalo", event.user_id, reply.messages, self.send)
 
     async def send(self, user_id: str, messages: list[OutgoingMessage]) -> None:
@@ -163,7 +202,12 @@ def missing_settings(settings: Settings) -> list[str]:
 
 
 async def start_channel(
-    settings: Settings, pipeline: Pipeline, store: ZaloStore, work: Work, health: ChannelHealth | None = None
+    settings: Settings,
+    pipeline: Pipeline,
+    store: ZaloStore,
+    work: Work,
+    health: ChannelHealth | None = None,
+    inbox: Inbox | None = None,
 ) -> ZaloChannel | None:
     """The running channel, or None (logged once) when Zalo is not configured or cannot start."""
     missing = missing_settings(settings)
@@ -191,8 +235,9 @@ async def start_channel(
         await health.resolve("zalo", "start_failed")
         if client.new_pair:  # the operator gave a new pair: the old one's problems are over
             await health.resolve("zalo", "token_spent", "token_failing")
-    channel = ZaloChannel(settings, pipeline, client, store, work, health)
+    channel = ZaloChannel(settings, pipeline, client, store, work, health, inbox)
     channel.start()
+    await channel.resume()
     logger.info("Zalo channel on: webhook at /zalo/webhook")
     return channel
 
@@ -221,7 +266,7 @@ async def webhook(request: Request) -> JSONResponse:
         # Signed by Zalo but not usable: answering an error would only make Zalo retry it.
         logger.warning("zalo: signed event not understood: %s", exc)
         return JSONResponse({"status": "ignored"})
-    status = await channel.accept(event)
+    status = await channel.accept(event, body.decode("utf-8", "replace"))
     if status == "busy":
         logger.warning("zalo: queues full, event %s left for Zalo to retry", event.name)
         raise HTTPException(status_code=503, detail="Hệ thống đang bận, vui lòng thử lại sau.")

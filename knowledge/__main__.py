@@ -1,7 +1,8 @@
 """Command line of the knowledge base.
 
 python -m knowledge index            import the seed, tune the model if needed, build the
-                                     index, fit fusion weight and threshold on the dev set
+                                     index, fit fusion weight and answer model on the dev and
+                                     calibration sets
 python -m knowledge search "<text>"  what /api/search answers, for a person at a terminal
 python -m knowledge eval FILE        R@1, R@3, MRR@10, answered_correct, false_answer_rate
 python -m knowledge review           content in the store whose review or validity date is due
@@ -36,7 +37,10 @@ def cmd_index(settings: KnowledgeSettings, args: argparse.Namespace) -> int:
     service, rebuilt = open_service(settings)
     report = {"entries": len(service.store.entries()), "rebuilt": rebuilt, "manifest": service.manifest()}
     if settings.search_dev_set.exists():
-        result = fit(service, read_cases(settings.search_dev_set))
+        cases = read_cases(settings.search_dev_set)
+        if settings.search_calibration_set.exists():
+            cases += read_cases(settings.search_calibration_set)
+        result = fit(service, cases)
         result.calibration.save(settings.index_dir / "calibration.json")
         report["calibration"] = result.calibration.__dict__
         report["dev_set"] = result.metrics

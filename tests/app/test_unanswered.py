@@ -99,7 +99,7 @@ async def test_an_unsure_answer_keeps_the_question_masked_with_what_the_search_o
     assert len(row.candidates) >= 3
     assert all(set(c) == {"id", "slug", "title", "score"} and 0 < c["score"] < 1 for c in row.candidates)
     assert [c["score"] for c in row.candidates] == sorted((c["score"] for c in row.candidates), reverse=True)
-    assert all(any(c["id"] in payload for payload in offered) for c in row.candidates[:3]), "the topics shown"
+    assert all(any(c["id"] in payload for payload in offered) for c in row.candidates[:2]), "the topics shown"
     assert row.handled_at is None
 
 
@@ -130,7 +130,9 @@ async def test_a_store_that_fails_never_costs_the_person_the_reply(conversation)
             raise OSError("disk full")
 
     broken = Conversation(replace(conversation.services, unanswered=Broken()), sender=SENDER)
-    messages = await broken.run("action_answer_question", "giá vàng hôm nay", intent="nlu_fallback")
+    messages = await broken.run(
+        "action_answer_question", "giấy tờ nhà đất của ông bà để lại", intent="nlu_fallback"
+    )
     assert "chưa chắc" in broken.text(messages) and len(broken.payloads(messages)) >= 2
 
 

@@ -158,6 +158,7 @@ def zalo_settings(tmp_path: Path, fake: FakeZalo, **overrides: Any) -> Settings:
         "app_port": free_port(),
         "rasa_port": free_port(),  # nothing listens there: Rasa is down unless overridden
         "rasa_timeout": 2.0,
+        "inbox_retry_seconds": 0,  # Rasa down: the "send it again" reply at once (tests/faults: retries)
         "var_dir": tmp_path,
         "app_db_url": f"sqlite:///{tmp_path / 'app.db'}",
         "app_secret_key": "zalo-tests-key",

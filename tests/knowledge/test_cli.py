@@ -32,7 +32,7 @@ def test_search_prints_answer_and_hits(tmp_path):
     result = run(tmp_path, "search", "đăng ký tạm trú cần giấy tờ gì", "-k", "3")
     assert result.returncode == 0, result.stderr
     body = json.loads(result.stdout)
-    assert set(body) == {"answer", "hits"} and len(body["hits"]) == 3
+    assert set(body) == {"answer", "hits", "in_scope"} and len(body["hits"]) == 3
     assert body["hits"][0]["slug"] == "dang-ky-tam-tru"
 
 

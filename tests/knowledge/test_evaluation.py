@@ -21,10 +21,12 @@ def test_metrics_count_distinct_slugs_and_false_answers():
     assert metrics["R@3"] == 1.0
     assert metrics["MRR@10"] == pytest.approx((1 + 1 / 3) / 2)
     assert metrics["answered_correct"] == 0.5
+    assert metrics["wrong_answer_rate"] == 0.0  # "b" was not answered at all
     assert metrics["false_answer_rate"] == 0.5
     assert (metrics["in_scope"], metrics["out_of_scope"]) == (2, 2)
     assert metrics["counts"] == {
-        "R@1": 2, "R@3": 2, "MRR@10": 2, "answered_correct": 2, "false_answer_rate": 2,
+        "R@1": 2, "R@3": 2, "MRR@10": 2,
+        "answered_correct": 2, "wrong_answer_rate": 2, "false_answer_rate": 2,
     }  # fmt: skip
 
 

@@ -27,6 +27,7 @@ def metrics_settings(var_dir: Path, **overrides: Any) -> Settings:
         "app_port": free_port(),
         "rasa_port": free_port(),  # nothing listens there: Rasa is down unless overridden
         "rasa_timeout": 2.0,
+        "inbox_retry_seconds": 0,  # Rasa down: the "send it again" reply at once (tests/faults: retries)
         "app_secret_key": KEY,
         "metrics_token": TOKEN,
     }
