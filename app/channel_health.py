@@ -84,6 +84,15 @@ class Problem:
     count: int
 
 
+def _open_rows(channel: str, problem: str):  # type: ignore[no-untyped-def]
+    """The rows of ``problem`` on ``channel`` not cleared yet."""
+    return select(ChannelProblemRow).where(
+        ChannelProblemRow.channel == channel,
+        ChannelProblemRow.problem == problem,
+        ChannelProblemRow.cleared_at.is_(None),
+    )
+
+
 class ChannelProblems:
     """The table of problems (sync: run it through ``work.io``). It names no person: it joins
     purge (cleared problems older than the window go) and has nothing to forget."""
@@ -98,13 +107,7 @@ class ChannelProblems:
         """Open ``problem`` on ``channel`` or note it again; True when it was not open before."""
         now = self._clock()
         with self._session.begin() as session:
-            row = session.scalars(
-                select(ChannelProblemRow).where(
-                    ChannelProblemRow.channel == channel,
-                    ChannelProblemRow.problem == problem,
-                    ChannelProblemRow.cleared_at.is_(None),
-                )
-            ).first()
+            row = session.scalars(_open_rows(channel, problem)).first()
             if row is None:
                 session.add(
                     ChannelProblemRow(
@@ -124,13 +127,7 @@ class ChannelProblems:
         """Close ``problem`` on ``channel``; how many open rows were closed."""
         now = self._clock()
         with self._session.begin() as session:
-            rows = session.scalars(
-                select(ChannelProblemRow).where(
-                    ChannelProblemRow.channel == channel,
-                    ChannelProblemRow.problem == problem,
-                    ChannelProblemRow.cleared_at.is_(None),
-                )
-            ).all()
+            rows = session.scalars(_open_rows(channel, problem)).all()
             for row in rows:
                 row.cleared_at = now
             return len(rows)

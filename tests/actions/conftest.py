@@ -9,9 +9,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.services import CentreContact, Services
-from knowledge.search import Calibration, SearchService
-from knowledge.seed import load_seed
-from knowledge.store import Store
+from knowledge.search import Calibration
+from tests.knowledge_base import seeded_service
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -47,14 +46,11 @@ def dispatcher() -> CollectingDispatcher:
 @pytest.fixture(scope="session")
 def knowledge(tmp_path_factory):
     """A real knowledge base from the seed, lexical only (fast), on the review date of the content."""
-    folder = tmp_path_factory.mktemp("kb")
-    store = Store(f"sqlite:///{folder / 'knowledge.db'}")
-    store.import_seed(load_seed())
-    service = SearchService(store, None, folder / "index", today=lambda: date(2026, 11, 27))
-    service.open()
-    service.calibration = Calibration(dense_weight=0.0, threshold=0.5)
+    service = seeded_service(
+        tmp_path_factory.mktemp("kb"), date(2026, 11, 27), Calibration(dense_weight=0.0, threshold=0.5)
+    )
     yield service
-    store.close()
+    service.store.close()
 
 
 class Conversation:

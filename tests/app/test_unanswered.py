@@ -21,12 +21,11 @@ from app.settings import Settings
 from app.tracker_store import EVENTS
 from app.unanswered import UnansweredStore
 from app.work import Work
-from knowledge.search import Calibration, SearchService
-from knowledge.seed import load_seed
+from knowledge.search import Calibration
 from knowledge.service import resolve_embedder
 from knowledge.settings import KnowledgeSettings
-from knowledge.store import Store
 from tests.actions.conftest import Conversation
+from tests.knowledge_base import seeded_service
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "k" * 40
@@ -44,14 +43,11 @@ class Clock:
 @pytest.fixture(scope="module")
 def knowledge(tmp_path_factory):
     """The real knowledge base from the seed, lexical only, on a fixed day."""
-    folder = tmp_path_factory.mktemp("kb")
-    store = Store(f"sqlite:///{folder / 'knowledge.db'}")
-    store.import_seed(load_seed())
-    service = SearchService(store, None, folder / "index", today=lambda: date(2026, 12, 5))
-    service.open()
-    service.calibration = Calibration(dense_weight=0.0, threshold=0.5)
+    service = seeded_service(
+        tmp_path_factory.mktemp("kb"), date(2026, 12, 5), Calibration(dense_weight=0.0, threshold=0.5)
+    )
     yield service
-    store.close()
+    service.store.close()
 
 
 @pytest.fixture

@@ -12,21 +12,16 @@ from knowledge.calibration import MAX_FALSE, MAX_WRONG, fit
 from knowledge.evaluation import read_cases
 from knowledge.results import FEATURES
 from knowledge.scope import ScopeModel, out_of_scope_examples
-from knowledge.search import Calibration, SearchService
-from knowledge.seed import load_seed
+from knowledge.search import Calibration
 from knowledge.settings import KnowledgeSettings
-from knowledge.store import Store
+from tests.knowledge_base import seeded_service
 
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("kb")
-    store = Store(f"sqlite:///{folder / 'knowledge.db'}")
-    store.import_seed(load_seed())
-    service = SearchService(store, None, folder / "index", today=lambda: date(2026, 11, 27))
-    service.open()
+    service = seeded_service(tmp_path_factory.mktemp("kb"), date(2026, 11, 27))
     yield service
-    store.close()
+    service.store.close()
 
 
 @pytest.fixture(scope="module")
