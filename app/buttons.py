@@ -23,7 +23,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from connectors.message import Button
-from knowledge.text import fold
+from knowledge.text import fold, has_tones
 
 _NUMBERED = re.compile(r"^(\d{1,2})\s*[-–—.):]\s*(.+)$")
 _EDGES = re.compile(r"^[\s\"'“”‘’«»(\[]+|[\s\"'“”‘’«»)\].,!?;:…]+$")
@@ -47,10 +47,6 @@ def forms(title: str) -> set[str]:
     if numbered:
         found |= {numbered.group(1), key(numbered.group(2))}
     return {form for form in found if form}
-
-
-def has_tones(text: str) -> bool:
-    return fold(text) != text
 
 
 def _unique(found: list[Button]) -> Button | None:

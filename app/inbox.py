@@ -10,9 +10,15 @@ crash or restart between the acknowledgement and the reply loses nothing (a row 
 twice if the app died after the reply and before the mark: at least once, never zero).
 
 What is kept, and for how long:
-- the update as the platform sent it (the person's text unmasked: it must reach the pipeline as
-  they wrote it, and the pipeline masks it before Rasa, logs and every other store), only while it
-  is pending: marking it done erases the payload and the person's hash;
+- the update as the platform sent it, masked (``app.privacy.mask_payload``: every string the
+  person typed or shared — a message's text or caption, a shared contact's phone number, names —
+  goes through the same cleaning and :func:`~app.privacy.mask` as a message in the pipeline; the
+  platform's ids and times stay as sent, so the kept update parses into the same update and goes
+  to the same person), with the kinds that were masked (``masked_kinds``), only while it is
+  pending: marking it done erases the payload, the kinds and the person's hash;
+- the kinds travel with a replayed update to the pipeline (``Inbound.masked``), which gives the
+  one-time "numbers hidden" notice exactly as it does for the update processed live (that one
+  is handed over from memory, unmasked, and masked by the pipeline like every other message);
 - a done row keeps only a hash of the platform's update id, its channel and time, for
   ``SEEN_TTL``, so that a redelivery of the same update (Telegram re-sends an ``update_id``, Zalo a
   ``msg_id``) is taken once only, even after a restart;
@@ -23,7 +29,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
 from sqlalchemy import DateTime, Integer, String, Text, delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -31,7 +39,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import Clock, utc_now
 from app.database import Base, Database
-from app.privacy import sender_key
+from app.privacy import mask_payload, sender_key
 
 SEEN_TTL = timedelta(days=7)  # a platform redelivers an unacknowledged update for hours, not days
 # Seconds after start-up before a channel processes updates (the kept ones first, in order): the
@@ -52,9 +60,17 @@ class InboxRow(Base):
     key: Mapped[str] = mapped_column(String(64), unique=True, index=True)  # sha256: channel + update id
     channel: Mapped[str] = mapped_column(String(20), index=True)
     sender_key: Mapped[str | None] = mapped_column(String(64), index=True)  # None once done
-    payload: Mapped[str | None] = mapped_column(Text)  # the update as received; None once done
+    payload: Mapped[str | None] = mapped_column(Text)  # the update, masked (JSON); None once done
+    masked_kinds: Mapped[str | None] = mapped_column(String(40))  # "email,phone"; None once done
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Kept(NamedTuple):
+    """A pending update: its masked payload (JSON) and the kinds of personal data masked in it."""
+
+    payload: str
+    masked: frozenset[str]
 
 
 def _digest(channel: str, update_id: str) -> str:
@@ -69,14 +85,18 @@ class Inbox:
         self._session = database.session
         self._clock = clock
 
-    def put(self, channel: str, update_id: str, sender: str, payload: str) -> bool:
-        """Keep an acknowledged update; False when ``update_id`` of ``channel`` came before (a
-        redelivery: the caller acknowledges it and does nothing more)."""
+    def put(self, channel: str, update_id: str, sender: str, payload: Any) -> bool:
+        """Keep an acknowledged update (``payload``: the platform's JSON, decoded), masked; False
+        when ``update_id`` of ``channel`` came before (a redelivery: the caller acknowledges it
+        and does nothing more)."""
+        masked, kinds = mask_payload(payload)
         row = InboxRow(
             key=_digest(channel, update_id),
             channel=channel[:20],
             sender_key=sender_key(self._database.secret, sender) if sender else None,
-            payload=payload,
+            # ASCII: a lone surrogate stays an escape until the pipeline's clean() refuses it
+            payload=json.dumps(masked),
+            masked_kinds=",".join(sorted(kinds)) or None,
             received_at=self._clock(),
         )
         try:
@@ -86,15 +106,19 @@ class Inbox:
             return False
         return True
 
-    def pending(self, channel: str) -> list[str]:
-        """The payloads of ``channel`` not answered yet, in the order they arrived."""
+    def pending(self, channel: str) -> list[Kept]:
+        """The updates of ``channel`` not answered yet, in the order they arrived."""
         query = (
-            select(InboxRow.payload)
+            select(InboxRow.payload, InboxRow.masked_kinds)
             .where(InboxRow.channel == channel, InboxRow.done_at.is_(None), InboxRow.payload.is_not(None))
             .order_by(InboxRow.id)
         )
         with self._session() as session:
-            return [payload for payload in session.scalars(query) if payload is not None]
+            return [
+                Kept(payload, frozenset(kinds.split(",")) if kinds else frozenset())
+                for payload, kinds in session.execute(query)
+                if payload is not None
+            ]
 
     def done(self, channel: str, update_id: str) -> None:
         """The update was answered (or the person told to resend): its content goes, its id stays."""
@@ -102,7 +126,7 @@ class Inbox:
             session.execute(
                 update(InboxRow)
                 .where(InboxRow.key == _digest(channel, update_id), InboxRow.done_at.is_(None))
-                .values(done_at=self._clock(), payload=None, sender_key=None)
+                .values(done_at=self._clock(), payload=None, masked_kinds=None, sender_key=None)
             )
 
     def drop(self, channel: str, update_id: str) -> None:

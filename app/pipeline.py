@@ -89,6 +89,9 @@ class Inbound:
     channel: str  # "web", "tg" or "zalo"
     sender: str  # namespaced conversation id: web:<uuid>, tg:<chat id>, zalo:<user id>
     text: str  # what the person typed, or a button's payload
+    # Kinds of personal data masked before the text got here (a Telegram/Zalo update kept masked
+    # in the durable inbox and replayed after a restart): they count as masked now, for the notice.
+    masked: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -185,7 +188,7 @@ class Pipeline:
                 self.activity.record, "message_in", sender=inbound.sender, channel=inbound.channel
             )
         masked = mask(text)
-        before, marks = self._notices(inbound, contact, masked.kinds)
+        before, marks = self._notices(inbound, contact, masked.kinds | inbound.masked)
         erase = await self._erase_step(inbound, masked.text, contact.erase_asked_at, marks)
         if marks and (erase is not None or not patient):
             await self.work.io(self.contacts.mark, inbound.sender, **marks)

@@ -14,6 +14,9 @@ Recognised first and kept as typed: dossier codes (``000.00.31.H56-250714-0012``
 money ("1.500.000 đồng", "50000đ", "2 triệu"), dates and times. A masked number keeps its last two
 digits (``***78``) so the person can still tell which number they sent.
 
+:func:`mask_payload` masks a platform's whole update (decoded JSON) the same way before the
+durable inbox stores it, leaving the platform's ids and times as they are.
+
 :func:`sender_key` and :func:`sender_tag` stand for a person wherever the id itself must not
 be kept: a keyed hash (HMAC-SHA-256 with ``APP_SECRET_KEY``), because channel ids are short
 and guessable (a Telegram chat id is a number) and a plain hash could be reversed by trying them all.
@@ -25,6 +28,9 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
+from typing import Any
+
+from knowledge.text import clean
 
 # Kept as typed: dossier codes, money, dates and clock times (checked before any masking).
 _DOSSIER = re.compile(r"(?<![\w.-])[A-Za-z0-9]{1,10}(?:\.[A-Za-z0-9]{1,10}){1,7}-\d{6}-\d{4,8}(?![\w-])")
@@ -112,6 +118,54 @@ def mask(text: str) -> Masked:
 def mask_text(text: str) -> str:
     """Just the masked text (for logs and stored free text)."""
     return mask(text).text
+
+
+# Keys whose strings are a platform's identifiers and times, like every ``*_id``: never masked, so
+# that a stored update parses into the same update, goes to the same person and is marked done
+# under the same key. mask() would take a Zalo user id or timestamp (13 to 19 digits) for an account.
+_ID_KEYS = frozenset({"id", "date", "timestamp", "chat_instance", "user_id_by_app"})
+# Messages a Telegram update carries besides the one the person sends now (the bot's message a
+# pressed button sat under, the message replied to or quoted): masked like the rest, but their
+# kinds are not counted, since the pipeline's notice is about what the person sent (and the bot's
+# own messages name the hotline, which mask() takes for an account number).
+_QUOTED_KEYS = frozenset({"reply_to_message", "pinned_message", "external_reply", "quote"})
+_DEPTH = 32  # no platform nests deeper; anything below is not kept
+
+
+def mask_payload(payload: Any) -> tuple[Any, frozenset[str]]:
+    """``payload`` (decoded JSON) with every string masked as the pipeline masks a message (cleaned,
+    then :func:`mask`), except ids and times, and the kinds found in what the person sent."""
+    kinds: set[str] = set()
+
+    def walk(value: Any, key: str, counted: bool, depth: int) -> Any:
+        if depth > _DEPTH:
+            return None
+        if isinstance(value, str):
+            if key in _ID_KEYS or key.endswith("_id"):
+                return value
+            masked = mask(clean(value))
+            if not masked.kinds:
+                return value  # unchanged, as the platform sent it
+            if counted:
+                kinds.update(masked.kinds)
+            return masked.text
+        if isinstance(value, list):
+            return [walk(item, key, counted, depth + 1) for item in value]
+        if isinstance(value, dict):
+            return {
+                name: walk(
+                    item,
+                    name,
+                    counted
+                    and name not in _QUOTED_KEYS
+                    and not (key == "callback_query" and name == "message"),
+                    depth + 1,
+                )
+                for name, item in value.items()
+            }
+        return value  # numbers (Telegram's ids), booleans, null
+
+    return walk(payload, "", True, 0), frozenset(kinds)
 
 
 def sender_key(secret: str, sender: str) -> str:

@@ -5,10 +5,10 @@ route below pushes each update, once its secret-token header checks out, into th
 update queue. Polling mode (``TELEGRAM_MODE=polling``) asks Telegram for updates itself. With no
 ``TELEGRAM_BOT_TOKEN`` the channel is off. Rendering and the button scheme: connectors/telegram.py.
 
-A webhook update is kept in the durable inbox (app/inbox.py) before it is acknowledged; the
-per-chat processor marks it done once its handlers finished, and the start of the channel puts
-the updates not done yet back into the queue: a restart loses no message, a redelivered
-``update_id`` is answered once.
+A webhook update is kept in the durable inbox (app/inbox.py, masked) before it is acknowledged;
+the per-chat processor marks it done once its handlers finished, and the start of the channel puts
+the updates not done yet back into the queue, with the kinds of personal data masked in each for
+the pipeline's notice: a restart loses no message, a redelivered ``update_id`` is answered once.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 
 from app import texts
 from app.channel_health import ChannelHealth
-from app.inbox import open_after_start
+from app.inbox import Kept, open_after_start
 from app.pipeline import MENU, Inbound, Pipeline, SendFailed
 from connectors.message import OutgoingMessage
 from connectors.telegram import (
@@ -74,6 +74,8 @@ class TelegramChannel:
     webhook: bool
     mask: _MaskToken
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    # update_id → the kinds masked in a replayed update's kept payload, until it is done
+    masked: dict[int, frozenset[str]] = field(default_factory=dict)
 
     async def send(self, recipient: str, messages: list[OutgoingMessage]) -> None:
         """The channel's one way to send to a chat (``Pipeline.deliver``'s ``send``, the outbox's
@@ -108,7 +110,7 @@ async def webhook(request: Request) -> Response:
         "tg",
         str(update.update_id),
         sender_id(chat) if chat is not None else "",
-        json.dumps(update.to_dict()),  # ASCII: a lone surrogate stays an escape until clean() refuses it
+        update.to_dict(),  # kept masked; the update itself goes on from memory, as received
     )
     if not kept:
         logger.info("telegram: update %s delivered again, already taken", update.update_id)
@@ -148,11 +150,12 @@ def _add_handlers(app: FastAPI, channel: TelegramChannel) -> None:
 
     send = channel.send
 
-    async def answer(chat_id: int, text: str) -> None:
+    async def answer(update: Update, chat_id: int, text: str) -> None:
         """One message of this chat through the pipeline; its replies back to the chat."""
         with contextlib.suppress(TelegramError):
             await bot.send_chat_action(chat_id=chat_id, action=ChatAction.TYPING)
-        inbound = Inbound(channel="tg", sender=sender_id(chat_id), text=text)
+        masked = channel.masked.get(update.update_id, frozenset())  # a replayed update's kinds
+        inbound = Inbound(channel="tg", sender=sender_id(chat_id), text=text, masked=masked)
         # Updates are acknowledged already (and kept in the inbox): a message waits longer for a
         # slot than a web request, and is tried again while Rasa is down.
         reply = await pipeline().handle(inbound, wait=3 * app.state.settings.work_wait, patient=True)
@@ -162,7 +165,7 @@ def _add_handlers(app: FastAPI, channel: TelegramChannel) -> None:
         """A typed message or a command: to the conversation, its replies back."""
         chat_id, text = update.effective_chat.id, update.effective_message.text
         text = text if isinstance(text, str) else ""  # a forged update may carry anything here
-        await answer(chat_id, command_payload(text) or text)
+        await answer(update, chat_id, command_payload(text) or text)
 
     async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A button pressed: the spinner stopped, its payload to the conversation."""
@@ -177,7 +180,7 @@ def _add_handlers(app: FastAPI, channel: TelegramChannel) -> None:
             reply = await pipeline().note(Inbound(channel="tg", sender=sender_id(chat_id), text=""), expired)
             await pipeline().deliver("tg", str(chat_id), reply.messages, send)
             return
-        await answer(chat_id, payload)
+        await answer(update, chat_id, payload)
 
     async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A photo, sticker, voice note…: say the assistant reads text, show the menu."""
@@ -223,9 +226,11 @@ async def start_telegram(app: FastAPI) -> None:
     for handler in logging.getLogger().handlers:
         handler.addFilter(mask)
     inbox, work = app.state.stores.inbox, app.state.work
+    masked: dict[int, frozenset[str]] = {}
 
     async def done(update: Update) -> None:
         await work.io(inbox.done, "tg", str(update.update_id))
+        masked.pop(update.update_id, None)
 
     processor = InboxUpdateProcessor(done)
     builder = (
@@ -236,7 +241,7 @@ async def start_telegram(app: FastAPI) -> None:
     )
     if webhook:
         builder = builder.updater(None)
-    channel = TelegramChannel(application=builder.build(), webhook=webhook, mask=mask)
+    channel = TelegramChannel(application=builder.build(), webhook=webhook, mask=mask, masked=masked)
     _add_handlers(app, channel)
     application = channel.application
     health = getattr(app.state, "channel_health", None)
@@ -256,7 +261,7 @@ async def start_telegram(app: FastAPI) -> None:
         elif webhook:
             logger.info("telegram: PUBLIC_URL is not https; register the webhook yourself (README)")
         await application.start()
-        await _resume(application, await work.io(inbox.pending, "tg"))
+        await _resume(channel, await work.io(inbox.pending, "tg"))
         if not webhook:
             await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
     except Exception as exc:  # a channel that cannot start is off; the app serves the others
@@ -319,11 +324,15 @@ async def _watch_webhook(application: Application, health: ChannelHealth) -> Non
         await asyncio.sleep(WEBHOOK_CHECK_EVERY)
 
 
-async def _resume(application: Application, pending: list[str]) -> None:
-    """The updates acknowledged before a restart and not answered: back into the queue, in order."""
-    for payload in pending:
-        update = Update.de_json(json.loads(payload), application.bot)
+async def _resume(channel: TelegramChannel, pending: list[Kept]) -> None:
+    """The updates acknowledged before a restart and not answered: back into the queue, in order,
+    with the kinds masked in each (the handlers hand them to the pipeline)."""
+    application = channel.application
+    for kept in pending:
+        update = Update.de_json(json.loads(kept.payload), application.bot)
         if update is not None:
+            if kept.masked:
+                channel.masked[update.update_id] = kept.masked
             await application.update_queue.put(update)
     if pending:
         logger.info("telegram: %d update(s) kept from before the restart, processing them now", len(pending))

@@ -5,9 +5,10 @@ messages are answered in order) and through the one pipeline (app/pipeline.py). 
 event it thinks was lost; each event id is remembered in the app database for ``SEEN_TTL`` (a
 restart does not forget it), so a retry or a replayed capture is answered once only.
 
-An accepted event is kept in the durable inbox (app/inbox.py) before Zalo gets its 200 and
-marked done once answered; the channel's start queues the events not done yet again, so a
-restart between the acknowledgement and the reply loses nothing.
+An accepted event is kept in the durable inbox (app/inbox.py, masked) before Zalo gets its 200
+and marked done once answered; the channel's start queues the events not done yet again, with the
+kinds of personal data masked in each for the pipeline's notice, so a restart between the
+acknowledgement and the reply loses nothing.
 """
 
 from __future__ import annotations
@@ -64,7 +65,10 @@ class ZaloChannel:
         self.health = health
         self.inbox = inbox  # None: nothing kept across a restart (a test's bare channel)
         self.ready = asyncio.Event()  # set shortly after start-up (app/inbox.py OPEN_AFTER)
-        self.queues: list[asyncio.Queue[ZaloEvent]] = [asyncio.Queue(QUEUE_SIZE) for _ in range(WORKERS)]
+        # An event, and the kinds masked in it before it was queued (a replayed event: app/inbox.py)
+        self.queues: list[asyncio.Queue[tuple[ZaloEvent, frozenset[str]]]] = [
+            asyncio.Queue(QUEUE_SIZE) for _ in range(WORKERS)
+        ]
         self.tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
@@ -81,9 +85,10 @@ class ZaloChannel:
         await asyncio.gather(*self.tasks, return_exceptions=True)
         await self.client.aclose()
 
-    async def accept(self, event: ZaloEvent, payload: str = "") -> str:
-        """Keep and queue an event (``payload``: its body, for the inbox): ``queued``,
-        ``duplicate``, ``ignored`` or ``busy`` (queue full)."""
+    async def accept(self, event: ZaloEvent, payload: Any = None) -> str:
+        """Keep and queue an event (``payload``: its decoded body, kept masked in the inbox; the
+        event goes on from memory, as received): ``queued``, ``duplicate``, ``ignored`` or
+        ``busy`` (queue full)."""
         if event.kind == "quiet":
             return "ignored"
         if event.kind == "unknown":
@@ -99,7 +104,7 @@ class ZaloChannel:
             return "duplicate"
         queue = self.queues[hash(event.user_id) % len(self.queues)]
         try:
-            queue.put_nowait(event)
+            queue.put_nowait((event, frozenset()))
         except asyncio.QueueFull:
             await self.work.io(self.store.forget_event, event.key)  # let Zalo's retry bring it back
             if self.inbox is not None:
@@ -112,21 +117,21 @@ class ZaloChannel:
         if self.inbox is None:
             return
         pending = await self.work.io(self.inbox.pending, "zalo")
-        for payload in pending:
+        for kept in pending:
             try:
-                event = parse_event(json.loads(payload))
+                event = parse_event(json.loads(kept.payload))
             except (ValueError, RecursionError):
                 continue
-            await self.queues[hash(event.user_id) % len(self.queues)].put(event)
+            await self.queues[hash(event.user_id) % len(self.queues)].put((event, kept.masked))
         if pending:
             logger.info("zalo: %d event(s) kept from before the restart, processing them now", len(pending))
 
-    async def _work(self, queue: asyncio.Queue[ZaloEvent]) -> None:
+    async def _work(self, queue: asyncio.Queue[tuple[ZaloEvent, frozenset[str]]]) -> None:
         await self.ready.wait()  # the kept events were queued first: they go first
         while True:
-            event = await queue.get()
+            event, masked = await queue.get()
             try:
-                await self.handle(event)
+                await self.handle(event, masked)
             except Exception:
                 logger.exception("zalo: event %s could not be handled", event.name)
             finally:
@@ -156,9 +161,10 @@ class ZaloChannel:
             except Exception:
                 logger.exception("zalo: the token check failed; trying again at the next check")
 
-    async def handle(self, event: ZaloEvent) -> None:
-        """Answer one event: text to the bot, follow with the greeting, attachments with a note."""
-        inbound = Inbound(channel="zalo", sender=f"zalo:{event.user_id}", text=event.text)
+    async def handle(self, event: ZaloEvent, masked: frozenset[str] = frozenset()) -> None:
+        """Answer one event: text to the bot, follow with the greeting, attachments with a note
+        (``masked``: the kinds masked in a replayed event's text, for the pipeline's notice)."""
+        inbound = Inbound(channel="zalo", sender=f"zalo:{event.user_id}", text=event.text, masked=masked)
         if event.kind == "attachment":
             reply = await self.pipeline.attachment(inbound)
         else:
@@ -266,7 +272,7 @@ async def webhook(request: Request) -> JSONResponse:
         # Signed by Zalo but not usable: answering an error would only make Zalo retry it.
         logger.warning("zalo: signed event not understood: %s", exc)
         return JSONResponse({"status": "ignored"})
-    status = await channel.accept(event, body.decode("utf-8", "replace"))
+    status = await channel.accept(event, data)
     if status == "busy":
         logger.warning("zalo: queues full, event %s left for Zalo to retry", event.name)
         raise HTTPException(status_code=503, detail="Hệ thống đang bận, vui lòng thử lại sau.")

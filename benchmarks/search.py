@@ -32,7 +32,7 @@ from knowledge.seed import load_seed
 from knowledge.service import resolve_embedder
 from knowledge.settings import KnowledgeSettings
 from knowledge.store import Store
-from knowledge.text import fold
+from knowledge.text import has_tones
 
 TEST_SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "retrieval_test.jsonl"
 _CANDIDATES: dict[str, Candidates] = {}  # query -> candidates: one lexical + dense search per query
@@ -40,10 +40,6 @@ COLUMNS = (
     "| Search | lines (in / out) | R@1 | R@1 toned | R@1 untoned | R@3 | answered right | "
     "in-scope wrong | out-of-scope answered | unsure: right topic among the two offered |"
 )
-
-
-def has_tones(text: str) -> bool:
-    return fold(text) != text
 
 
 def run_all(service: SearchService, calibration: Calibration, cases: list[Case]) -> dict[str, SearchResult]:

@@ -2,7 +2,8 @@
 
 - The fusion weight maximises R@1 (then MRR@10) over the in-scope lines, once for questions of
   at most ``Calibration.long_words`` words and once for longer ones (fusion by query type).
-- The answer model is a logistic regression (scikit-learn) over ``knowledge.results.Signals``:
+- The answer model is a logistic regression (scikit-learn) over ``knowledge.results.Signals``
+  (standardised before fitting, folded back into raw coefficients for the search):
   the probability that the best topic is the right one (0 for an out-of-scope line). Its
   confidence threshold is chosen on out-of-fold probabilities (5 folds; a question and its
   twin typed without tones stay in one fold): the lowest one whose in-scope wrong answers stay
@@ -155,10 +156,32 @@ def _confidence(probabilities: list[float], rows: Pool, right: list[bool]) -> fl
     return 1.0
 
 
+def _model(features, labels):  # type: ignore[no-untyped-def]
+    """The answer model on standardised signals: the penalty weighs every signal alike (a
+    probability, a log-odds and a log word count do not share a scale)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), LogisticRegression(C=REGULARISATION, max_iter=5000)).fit(
+        features, labels
+    )
+
+
+def _unscaled(model) -> tuple[list[float], float]:  # type: ignore[no-untyped-def]
+    """The model's coefficients and intercept on the raw signals (the scaling folded in), so the
+    search computes the probability without the scaler."""
+    scaler, regression = model[0], model[-1]
+    scale = [s if s else 1.0 for s in scaler.scale_]
+    weights = [float(w) / s for w, s in zip(regression.coef_[0], scale, strict=True)]
+    shift = sum(w * m for w, m in zip(weights, scaler.mean_, strict=True))
+    intercept = float(regression.intercept_[0]) - shift
+    return weights, intercept
+
+
 def fit_answer_model(service: SearchService, pool: Pool, base: Calibration) -> tuple[Calibration, dict]:
     """The answer model on ``pool`` at ``base``'s weight; also its out-of-fold metrics."""
     import numpy as np
-    from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GroupKFold
 
     rows = [row for row in pool if service.rank(row.candidates, base.weight_for(row.case.query))]
@@ -169,14 +192,13 @@ def fit_answer_model(service: SearchService, pool: Pool, base: Calibration) -> t
     groups = [row.group for row in rows]
     out_of_fold = np.zeros(len(rows))
     for train, test in GroupKFold(FOLDS).split(features, labels, groups):
-        model = LogisticRegression(C=REGULARISATION, max_iter=5000).fit(features[train], labels[train])
-        out_of_fold[test] = model.predict_proba(features[test])[:, 1]
+        out_of_fold[test] = _model(features[train], labels[train]).predict_proba(features[test])[:, 1]
     confidence = _confidence(out_of_fold.tolist(), rows, right)
-    model = LogisticRegression(C=REGULARISATION, max_iter=5000).fit(features, labels)
+    coefficients, intercept = _unscaled(_model(features, labels))
     calibration = replace(
         base,
-        coefficients=tuple(round(float(c), 6) for c in model.coef_[0]),
-        intercept=round(float(model.intercept_[0]), 6),
+        coefficients=tuple(round(c, 6) for c in coefficients),
+        intercept=round(intercept, 6),
         confidence=confidence,
     )
     answered = {

@@ -56,6 +56,12 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", stripped.replace("đ", "d"))
 
 
+def has_tones(text: str) -> bool:
+    """Whether ``text`` carries any Vietnamese tone or letter mark (case does not count)."""
+    typed = clean(text).lower()
+    return fold(typed) != typed
+
+
 def words(text: str) -> list[str]:
     """Split folded text into words; punctuation is a separator."""
     return _WORD.findall(text)

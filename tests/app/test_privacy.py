@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from app.logs import Redactor
-from app.privacy import Masked, mask, mask_text, sender_key, sender_tag
+from app.privacy import Masked, mask, mask_payload, mask_text, sender_key, sender_tag
 
 
 @pytest.mark.parametrize(
@@ -88,3 +90,80 @@ def test_log_lines_lose_ids_numbers_and_secrets():
     url = redact('"GET /api/history?sender=web%3A0f8e2c4a-1b2c-4d3e-8f90-123456789abc HTTP/1.1" 200')
     assert "0f8e2c4a" not in url
     assert sender_tag("key", "web:0f8e2c4a-1b2c-4d3e-8f90-123456789abc") in url, "the same tag as the id"
+
+
+# --- a platform's update, kept in the durable inbox (app/inbox.py) ----------------------------
+
+
+def test_a_telegram_update_is_masked_with_its_ids_times_and_numbers_kept():
+    update = {
+        "update_id": 912345678,
+        "message": {
+            "message_id": 77,
+            "date": 1765432109,
+            "chat": {"id": 7912345678, "type": "private", "first_name": "Lan"},
+            "from": {"id": 7912345678, "is_bot": False, "first_name": "Lan", "language_code": "vi"},
+            "text": "cccd 079088001234, sđt 0912345678, lan.nguyen@gmail.com",
+            "contact": {"phone_number": "+84912345678", "first_name": "Lan", "user_id": 7912345678},
+            "photo": [{"file_id": "AgAD-12345678", "file_unique_id": "AQAD-98765432", "width": 90}],
+        },
+    }
+    masked, kinds = mask_payload(update)
+    assert kinds == {"id", "phone", "email"}
+    message = masked["message"]
+    assert message["text"] == "cccd ***34, sđt ***78, ***@***"
+    assert message["contact"]["phone_number"] == "***78"
+    # Numbers stay numbers; string ids stay as sent (mask() alone would take them for accounts).
+    assert masked["update_id"] == 912345678 and message["chat"]["id"] == 7912345678
+    assert message["contact"]["user_id"] == 7912345678 and message["date"] == 1765432109
+    assert message["photo"][0]["file_id"] == "AgAD-12345678"
+    assert message["photo"][0]["file_unique_id"] == "AQAD-98765432"
+    assert message["from"] == update["message"]["from"], "nothing to mask: as sent"
+
+
+def test_a_zalo_event_keeps_its_string_ids_and_timestamp():
+    event = {
+        "app_id": "360846524940903967",
+        "user_id_by_app": "552177279717587730",
+        "event_name": "user_send_text",
+        "timestamp": "1577707708000",
+        "sender": {"id": "1234567890123456789"},
+        "recipient": {"id": "388613280878808645"},
+        "message": {"msg_id": "9876543210987654321", "text": "số tài khoản 1903 5678 9012"},
+    }
+    masked, kinds = mask_payload(event)
+    assert kinds == {"account"}
+    assert masked["message"] == {"msg_id": "9876543210987654321", "text": "số tài khoản ***12"}
+    assert {key: value for key, value in masked.items() if key != "message"} == {
+        key: value for key, value in event.items() if key != "message"
+    }
+    assert mask("1234567890123456789").kinds == {"account"}, "why ids are skipped by their key"
+
+
+def test_the_bot_s_own_message_under_a_button_is_masked_but_not_counted():
+    press = {
+        "update_id": 5,
+        "callback_query": {
+            "id": "4382985723498572",
+            "chat_instance": "-4242424242424242",
+            "data": "p:/request_human",
+            "message": {"message_id": 4, "date": 1, "text": "Gọi tổng đài 1800 1096"},
+        },
+    }
+    masked, kinds = mask_payload(press)
+    assert kinds == frozenset(), "the person sent no number: no notice on replay, as live"
+    assert masked["callback_query"]["message"]["text"] == "Gọi tổng đài ***96"
+    assert masked["callback_query"]["id"] == "4382985723498572"
+    assert masked["callback_query"]["chat_instance"] == "-4242424242424242"
+    replied = {"update_id": 6, "message": {"text": "đây", "reply_to_message": {"text": "sđt 0912345678"}}}
+    masked, kinds = mask_payload(replied)
+    assert kinds == frozenset() and masked["message"]["reply_to_message"]["text"] == "sđt ***78"
+
+
+def test_a_string_is_cleaned_before_it_is_masked_like_a_message_in_the_pipeline():
+    """An e-mail typed in NFD, or a number split by a line break: mask() alone finds neither, the
+    pipeline (clean, then mask) finds both; so does the inbox."""
+    typed = unicodedata.normalize("NFD", "josé@gmail.com") + " và 0912\n345678"
+    assert mask(typed).kinds == frozenset()
+    masked, kinds = mask_payload({"message": {"text": typed}})
+    assert kinds == {"email", "phone"} and masked["message"]["text"] == "***@*** và ***78"

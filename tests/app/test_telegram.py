@@ -4,6 +4,7 @@ local fake Bot API server. The tests marked ``rasa`` talk to the real Rasa serve
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -15,12 +16,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app import texts
+from app import telegram, texts
 from app.main import create_app
 from app.runner import free_port
 from app.settings import Settings
 from app.telegram import SECRET_HEADER
 from tests.connectors.test_telegram import TOKEN, FakeBotApi, keyboard
+from tests.inbox_rows import MASKED, PERSONAL, inbox_rows
 
 SECRET = "webhook-secret-for-tests-0123456789"
 HEADERS = {SECRET_HEADER: SECRET}
@@ -367,3 +369,46 @@ def test_a_key_never_offered_to_this_chat_goes_on_as_its_title(dialogue, fake_ap
     fake_api.wait_for(1, "answerCallbackQuery")
     assert replies(fake_api, 1, chat)
     assert user_texts(rasa_api, token, chat) == [title]
+
+
+@pytest.mark.rasa
+def test_a_kept_update_is_stored_masked_and_its_replay_gets_the_notice_of_a_live_one(
+    stack, fake_api, tmp_path, rasa_api, token, monkeypatch
+):
+    """The update waits in the inbox (Rasa down, tried again and again) when the app stops: the
+    stored row holds no number or address, only their kinds. The next app replays it to the same
+    chat, which gets the "numbers hidden" note exactly as a live message does, and Rasa sees only
+    the masked text."""
+    monkeypatch.setattr(telegram, "STOP_DRAIN", 0.5)  # no need to wait: the update stays pending
+    # 12 digits: were the chat id a string, mask() would take it for a CCCD number.
+    kept, live = 900_000_000_000 + new_chat(), 900_000_000_000 + new_chat()
+    with running(fake_api, tmp_path, inbox_retry_seconds=600) as client:
+        response = client.post("/telegram/webhook", json=message(kept, PERSONAL), headers=HEADERS)
+        assert response.status_code == 200
+        fake_api.wait_for(1, "sendChatAction", chat_id=kept)  # being processed, never answered
+        [(payload, kinds, done)] = inbox_rows(tmp_path)
+    assert fake_api.sent(chat_id=kept) == []
+    assert payload is not None and done is None
+    for personal in ("079088001234", "0912345678", "lan.nguyen", "gmail"):
+        assert personal not in payload
+    assert kinds == "email,id,phone"
+    stored = json.loads(payload)["message"]
+    assert stored["text"] == MASKED
+    assert stored["chat"]["id"] == stored["from"]["id"] == kept, "ids kept as numbers"
+
+    rasa = {"rasa_port": stack.settings.rasa_port, "rasa_auth_token": stack.settings.rasa_auth_token}
+    with running(fake_api, tmp_path, rasa_timeout=30, **rasa) as client:
+        replayed = fake_api.wait_for(3, chat_id=kept, timeout=90)
+        response = client.post("/telegram/webhook", json=message(live, PERSONAL), headers=HEADERS)
+        assert response.status_code == 200
+        answered = fake_api.wait_for(3, chat_id=live, timeout=90)
+        rows, deadline = inbox_rows(tmp_path), time.monotonic() + 10
+        while not all(done for _, _, done in rows) and time.monotonic() < deadline:
+            time.sleep(0.05)  # marked done once the handler returned
+            rows = inbox_rows(tmp_path)
+    assert [call["text"] for call in replayed[:2]] == [NOTICE, texts.MASKED_NOTE]
+    assert [call["text"] for call in answered[:2]] == [NOTICE, texts.MASKED_NOTE]
+    assert [call["text"] for call in fake_api.sent(chat_id=kept)].count(texts.MASKED_NOTE) == 1
+    assert user_texts(rasa_api, token, kept) == user_texts(rasa_api, token, live) == [MASKED]
+    assert [row[0] for row in rows] == [None, None], "answered: the content goes"
+    assert [row[1] for row in rows] == [None, None] and all(row[2] for row in rows)

@@ -39,6 +39,7 @@ from app.zalo_client import (
     ZaloUnavailable,
 )
 from connectors.zalo import SIGNATURE_HEADER, signature
+from tests.inbox_rows import MASKED, PERSONAL, inbox_rows
 
 APP_ID, APP_SECRET, OA_SECRET = "4321", "app-secret-for-tests", "oa-secret-for-tests"
 NOTICE = texts.privacy_notice(90)
@@ -171,6 +172,17 @@ def zalo_settings(tmp_path: Path, fake: FakeZalo, **overrides: Any) -> Settings:
         "zalo_oauth_url": fake.url,
     }
     return Settings(_env_file=None, **{**values, **overrides})
+
+
+def with_real_bot(stack: Any, tmp_path: Path, fake: FakeZalo) -> Settings:
+    """Settings for an app whose Zalo channel talks to the session's real Rasa."""
+    return zalo_settings(
+        tmp_path,
+        fake,
+        rasa_port=stack.settings.rasa_port,
+        rasa_auth_token=stack.settings.rasa_auth_token,
+        rasa_timeout=30.0,
+    )
 
 
 @pytest.fixture
@@ -454,13 +466,7 @@ def test_a_new_pair_in_the_settings_replaces_the_stored_one(tmp_path, fake):
 
 @pytest.mark.rasa
 def test_follow_and_a_button_payload_through_the_real_bot(stack, tmp_path, fake):
-    settings = zalo_settings(
-        tmp_path,
-        fake,
-        rasa_port=stack.settings.rasa_port,
-        rasa_auth_token=stack.settings.rasa_auth_token,
-        rasa_timeout=30.0,
-    )
+    settings = with_real_bot(stack, tmp_path, fake)
     user = f"77{uuid.uuid4().int % 10**12}"
     with TestClient(create_app(settings, open_knowledge_base=False)) as client:
         post(client, event(name="follow", user=user))
@@ -570,3 +576,42 @@ async def test_the_token_check_loop_survives_any_exception(tmp_path, fake, monke
         await client.aclose()
     assert len(calls) >= 2 and len(fake.refreshes) == 1
     assert "token check failed" in caplog.text
+
+
+@pytest.mark.rasa
+def test_a_kept_event_is_stored_masked_and_its_replay_gets_the_notice_of_a_live_one(stack, tmp_path, fake):
+    """The event waits in the inbox (Rasa down, tried again and again) when the app stops: the
+    stored row holds no number or address, only their kinds, and Zalo's string ids as sent (a
+    user id of 19 digits, which mask() alone takes for an account number). The next app replays
+    it to the same person, who gets the "numbers hidden" note exactly as a live message does."""
+    kept, live = (f"9{uuid.uuid4().int % 10**18:018d}" for _ in range(2))
+    data = event(user=kept, text=PERSONAL, msg_id=f"{uuid.uuid4().int % 10**19:019d}")
+    retrying = zalo_settings(tmp_path, fake, inbox_retry_seconds=600)  # Rasa down: tried again and again
+    with TestClient(create_app(retrying, open_knowledge_base=False)) as client:
+        assert post(client, data).json() == {"status": "queued"}
+        [(payload, kinds, done)] = inbox_rows(tmp_path)
+    assert fake.texts_to(kept) == []
+    assert payload is not None and done is None
+    for personal in ("079088001234", "0912345678", "lan.nguyen", "gmail"):
+        assert personal not in payload
+    assert kinds == "email,id,phone"
+    stored = json.loads(payload)
+    assert stored["message"] == {"msg_id": data["message"]["msg_id"], "text": MASKED}
+    assert (stored["sender"], stored["timestamp"]) == (data["sender"], data["timestamp"])
+
+    settings = with_real_bot(stack, tmp_path, fake)
+    with TestClient(create_app(settings, open_knowledge_base=False)) as client:
+        replayed = wait_for(lambda: len(fake.texts_to(kept)) >= 3 and fake.texts_to(kept), timeout=90)
+        assert post(client, event(user=live, text=PERSONAL)).json() == {"status": "queued"}
+        answered = wait_for(lambda: len(fake.texts_to(live)) >= 3 and fake.texts_to(live), timeout=90)
+        rows = wait_for(lambda: (found := inbox_rows(tmp_path)) and all(row[2] for row in found) and found)
+    assert replayed[:2] == answered[:2] == [NOTICE, texts.MASKED_NOTE]
+    assert {s["body"]["recipient"]["user_id"] for s in fake.sends} == {kept, live}, "routed to each"
+    assert [(payload, kinds) for payload, kinds, _ in rows] == [(None, None)] * 2, "answered: content goes"
+    for user in (kept, live):
+        tracker = httpx.get(
+            f"{stack.settings.rasa_url}/conversations/zalo:{user}/tracker",
+            params={"token": stack.settings.rasa_auth_token},
+            timeout=30,
+        ).json()
+        assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == [MASKED]

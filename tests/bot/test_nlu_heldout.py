@@ -24,6 +24,7 @@ import pytest
 import yaml
 
 from app.settings import ROOT
+from knowledge.text import has_tones
 
 NLU_TESTS = ROOT / "bot" / "tests" / "nlu"
 HELDOUT = NLU_TESTS / "heldout.yml"
@@ -67,10 +68,6 @@ def as_typed(text: str) -> str:
     from knowledge.text import words
 
     return " ".join(words(unicodedata.normalize("NFC", text).lower()))
-
-
-def has_tones(text: str) -> bool:
-    return as_typed(text) != folded(text)
 
 
 def macro_f1(pairs: list[tuple[str, str]]) -> tuple[float, dict[str, float]]:

@@ -75,3 +75,18 @@ def test_fusion_by_length_gives_a_long_message_its_own_weight():
     assert calibration.weight_for("làm khai sinh cần gì") == 1.0
     assert calibration.weight_for(" ".join(["chữ"] * 13)) == 0.2
     assert Calibration(dense_weight=0.6).weight_for(" ".join(["chữ"] * 30)) == 0.6  # one weight
+
+
+def test_the_saved_coefficients_give_the_standardised_models_probabilities():
+    import numpy as np
+
+    from knowledge.calibration import _model, _unscaled
+
+    rng = np.random.default_rng(7)
+    features = rng.normal(size=(200, 3)) * np.array([1.0, 50.0, 0.01]) + np.array([0.0, 10.0, 3.0])
+    labels = (features[:, 0] + features[:, 1] / 50 + rng.normal(size=200) > 0.2).astype(int)
+    features[:, 2] = 3.0  # a constant signal: no scale to divide by
+    model = _model(features, labels)
+    weights, intercept = _unscaled(model)
+    logits = features @ np.array(weights) + intercept
+    assert np.allclose(1 / (1 + np.exp(-logits)), model.predict_proba(features)[:, 1], atol=1e-9)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.evaluation import read_cases
-from knowledge.text import clean, fold, normalize
+from knowledge.text import clean, has_tones, normalize
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 TEST_SET = DATA / "retrieval_test.jsonl"
@@ -31,12 +31,6 @@ MIN_LINES = 360
 MIN_PER_SLUG = 6
 MIN_OUT_OF_SCOPE = 60
 TONED_SHARE = (0.35, 0.65)
-
-
-def has_tones(query: str) -> bool:
-    """Whether the person typed any Vietnamese tone or letter mark (folding changes the text)."""
-    typed = clean(query).lower()
-    return fold(typed) != typed
 
 
 @cache
