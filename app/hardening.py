@@ -199,9 +199,8 @@ async def _storage_error(request: Request, exc: Exception) -> JSONResponse:
         request.url.path,
         getattr(exc, "orig", exc),
     )
-    detail = texts.STORAGE_FULL if problem == "full" else texts.STORAGE_BUSY
     headers = {"Retry-After": "30" if problem == "busy" else "300"}
-    return JSONResponse({"detail": detail}, status_code=503, headers=headers)
+    return JSONResponse({"detail": texts.STORAGE[problem]}, status_code=503, headers=headers)
 
 
 def install(app: FastAPI, settings: Settings) -> None:

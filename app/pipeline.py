@@ -168,8 +168,7 @@ class Pipeline:
             inbound.channel,
             self.tag(inbound.sender),
         )
-        wording = texts.STORAGE_FULL if problem == "full" else texts.STORAGE_BUSY
-        return Reply([OutgoingMessage(text=wording)], 503)
+        return Reply([OutgoingMessage(text=texts.STORAGE[problem])], 503)
 
     async def _handle(self, inbound: Inbound, wait: float | None, patient: bool) -> Reply:
         limited = await self._limited(inbound)

@@ -132,6 +132,12 @@ _QUOTED_KEYS = frozenset({"reply_to_message", "pinned_message", "external_reply"
 _DEPTH = 32  # no platform nests deeper; anything below is not kept
 
 
+def _sent(parent: str, name: str) -> bool:
+    """Whether ``parent``'s field ``name`` is still what the person sends now (not a quoted
+    message, nor the bot's message a pressed button sat under)."""
+    return name not in _QUOTED_KEYS and not (parent == "callback_query" and name == "message")
+
+
 def mask_payload(payload: Any) -> tuple[Any, frozenset[str]]:
     """``payload`` (decoded JSON) with every string masked as the pipeline masks a message (cleaned,
     then :func:`mask`), except ids and times, and the kinds found in what the person sent."""
@@ -153,14 +159,7 @@ def mask_payload(payload: Any) -> tuple[Any, frozenset[str]]:
             return [walk(item, key, counted, depth + 1) for item in value]
         if isinstance(value, dict):
             return {
-                name: walk(
-                    item,
-                    name,
-                    counted
-                    and name not in _QUOTED_KEYS
-                    and not (key == "callback_query" and name == "message"),
-                    depth + 1,
-                )
+                name: walk(item, name, counted and _sent(key, name), depth + 1)
                 for name, item in value.items()
             }
         return value  # numbers (Telegram's ids), booleans, null

@@ -64,26 +64,35 @@ def unavailable(hotline: str, hours: str, phone: str = "") -> str:
     the centre and are given only beside its number) and the national portal's helpline under
     its own name, worded as in the contact reply (CentreContact).
     """
-    contact = [CentreContact.phone_line(phone), CentreContact.hours_line(hours) if phone else ""]
-    contact = [line for line in [*contact, CentreContact.helpline_line(hotline)] if line]
-    sorry = "Xin lỗi anh/chị, hệ thống trợ lý đang bận hoặc tạm gián đoạn nên chưa trả lời được. "
-    if not contact:
-        return sorry + "Anh/chị vui lòng thử lại sau ít phút."
-    return "\n".join([sorry + "Anh/chị vui lòng thử lại sau ít phút, hoặc liên hệ:", *contact])
+    return _with_contacts(
+        "Xin lỗi anh/chị, hệ thống trợ lý đang bận hoặc tạm gián đoạn nên chưa trả lời được. "
+        "Anh/chị vui lòng thử lại sau ít phút",
+        hotline,
+        hours,
+        phone,
+    )
 
 
 def resend(hotline: str, hours: str, phone: str = "") -> str:
     """A Telegram/Zalo message that could not be answered within INBOX_RETRY_SECONDS: the person
     is told it was not processed and asked to send it again (the contacts as in :func:`unavailable`)."""
+    return _with_contacts(
+        "Xin lỗi anh/chị, hệ thống trợ lý đang tạm gián đoạn nên chưa xử lý được tin nhắn vừa rồi. "
+        "Anh/chị vui lòng gửi lại tin nhắn đó sau ít phút",
+        hotline,
+        hours,
+        phone,
+    )
+
+
+def _with_contacts(request: str, hotline: str, hours: str, phone: str) -> str:
+    """``request`` (an apology ending in what to do, without its full stop), then the contacts
+    that are configured: the centre's phone with its hours, the portal's helpline."""
     contact = [CentreContact.phone_line(phone), CentreContact.hours_line(hours) if phone else ""]
     contact = [line for line in [*contact, CentreContact.helpline_line(hotline)] if line]
-    sorry = (
-        "Xin lỗi anh/chị, hệ thống trợ lý đang tạm gián đoạn nên chưa xử lý được tin nhắn vừa rồi. "
-        "Anh/chị vui lòng gửi lại tin nhắn đó sau ít phút"
-    )
     if not contact:
-        return sorry + "."
-    return "\n".join([sorry + ", hoặc liên hệ:", *contact])
+        return request + "."
+    return "\n".join([request + ", hoặc liên hệ:", *contact])
 
 
 # The app database is locked by another writer past APP_DB_BUSY_TIMEOUT, or its disk is full.
@@ -94,6 +103,7 @@ STORAGE_FULL = (
     "Hệ thống tạm thời không lưu được dữ liệu mới nên chưa xử lý được yêu cầu. "
     "Anh/chị vui lòng gửi lại sau, hoặc liên hệ trực tiếp bộ phận một cửa."
 )
+STORAGE = {"busy": STORAGE_BUSY, "full": STORAGE_FULL}  # by app.database.storage_problem
 
 # --- Handoff to a person (app/handoff/) ------------------------------------------------------
 HANDOFF_CANCEL = "Hủy yêu cầu gặp cán bộ"

@@ -102,7 +102,7 @@ class ZaloChannel:
         if not kept:
             logger.info("zalo: event %s already in the inbox", event.name)
             return "duplicate"
-        queue = self.queues[hash(event.user_id) % len(self.queues)]
+        queue = self._queue_of(event)
         try:
             queue.put_nowait((event, frozenset()))
         except asyncio.QueueFull:
@@ -122,9 +122,13 @@ class ZaloChannel:
                 event = parse_event(json.loads(kept.payload))
             except (ValueError, RecursionError):
                 continue
-            await self.queues[hash(event.user_id) % len(self.queues)].put((event, kept.masked))
+            await self._queue_of(event).put((event, kept.masked))
         if pending:
             logger.info("zalo: %d event(s) kept from before the restart, processing them now", len(pending))
+
+    def _queue_of(self, event: ZaloEvent) -> asyncio.Queue[tuple[ZaloEvent, frozenset[str]]]:
+        """One sender's events always go to the same worker, so they are answered in order."""
+        return self.queues[hash(event.user_id) % len(self.queues)]
 
     async def _work(self, queue: asyncio.Queue[tuple[ZaloEvent, frozenset[str]]]) -> None:
         await self.ready.wait()  # the kept events were queued first: they go first

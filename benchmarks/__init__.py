@@ -13,6 +13,12 @@ from typing import Any
 BENCHMARKS = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
 
 
+def percentile(values: list[float], share: float) -> float:
+    """The value at ``share`` (0.95: p95) of ``values`` by nearest rank; NaN when there are none."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
+
+
 def write_section(name: str, title: str, command: str, body: str) -> None:
     """Replace (or append) the section between ``<!-- bench:name -->`` markers in BENCHMARKS.md."""
     section = (

@@ -17,7 +17,7 @@ import time
 
 import httpx
 
-from benchmarks import running_stack, write_section
+from benchmarks import percentile, running_stack, write_section
 
 SEARCHERS = 20
 PROBES = 200
@@ -25,11 +25,6 @@ QUERY = (
     "Tôi muốn hỏi thủ tục đăng ký khai sinh cho con khi bố mẹ chưa đăng ký kết hôn, nộp trực tuyến trên "
     "Cổng Dịch vụ công thì cần những giấy tờ gì, lệ phí bao nhiêu, mất bao lâu và nộp ở đâu ạ? "
 ) * 8  # about 1,500 characters: a long question is the slowest to search
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 async def probe(client: httpx.AsyncClient, path: str, count: int) -> list[float]:

@@ -16,7 +16,7 @@ for the benchmark only). Then, one part after the other:
   between its messages (a person reads and types).
 
 For each part: messages/s, p50/p95/p99 latency, errors, peak RSS and CPU time per message of
-the Rasa and the app processes (children included, read from /proc). Inputs are fixed (no
+the Rasa and the app processes (children included, psutil). Inputs are fixed (no
 randomness): citizen ``i`` in round ``r`` always says the same things.
 
     .venv/bin/python -m benchmarks.load [--only mix|baseline|curve] [--users 20] [--seconds 45]
@@ -34,13 +34,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from benchmarks import running_stack, write_section
+from benchmarks import percentile, running_stack
 from benchmarks.load_profile import profile_lines, start_profile
+from benchmarks.load_report import Part, Tally, report, spread, write_profile
 from benchmarks.processes import Watch
 from benchmarks.task_success import REPLIES, opening
 from knowledge.seed import load_seed
@@ -68,21 +69,6 @@ PARTS = ("mix", "baseline", "curve")
 
 
 # --- the citizens ---------------------------------------------------------------------------
-
-
-@dataclass
-class Tally:
-    latencies: list[float] = field(default_factory=list)  # ms, answered messages
-    by_kind: dict[str, list[float]] = field(default_factory=dict)  # the same, per kind of message
-    errors: int = 0  # an HTTP error, a timeout, a refused connection
-    conversations: int = 0
-    walkthroughs: int = 0  # reached the rating prompt and rated
-    strayed: int = 0  # a walkthrough that left the script (the reply offered no expected button)
-    error_kinds: dict[str, int] = field(default_factory=dict)
-
-    def error(self, kind: str) -> None:
-        self.errors += 1
-        self.error_kinds[kind] = self.error_kinds.get(kind, 0) + 1
 
 
 class Stopped(Exception):
@@ -233,36 +219,6 @@ def mix_loop(procedures: list) -> Callable[..., Awaitable[None]]:
     return make
 
 
-# --- the report -----------------------------------------------------------------------------
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
-
-
-@dataclass
-class Part:
-    name: str
-    users: int
-    tally: Tally
-    elapsed: float
-    peak: dict[str, float]
-    cpu: dict[str, float]
-    profile: list[str] = field(default_factory=list)
-
-    @property
-    def messages(self) -> int:
-        return len(self.tally.latencies)
-
-    @property
-    def throughput(self) -> float:
-        return self.messages / self.elapsed
-
-    def cpu_ms(self, process: str) -> float:
-        return 1000 * self.cpu[process] / max(1, self.messages)
-
-
 def run_part(
     stack,
     name: str,
@@ -281,8 +237,7 @@ def run_part(
     part.profile = profile_lines(runs) if runs else []
     print(
         f"{name:10} users={users:3} msgs={part.messages:5} {part.throughput:6.1f} msg/s "
-        f"p50={percentile(tally.latencies, 0.5):6.0f} p95={percentile(tally.latencies, 0.95):6.0f} "
-        f"p99={percentile(tally.latencies, 0.99):6.0f} ms errors={tally.errors} {tally.error_kinds} "
+        f"p50/p95/p99 {spread(tally.latencies)} ms errors={tally.errors} {tally.error_kinds} "
         f"walkthroughs={tally.walkthroughs} strayed={tally.strayed} "
         f"cpu/msg rasa={part.cpu_ms('rasa'):.0f} app={part.cpu_ms('app'):.0f} ms "
         f"rss rasa={part.peak['rasa']:.0f} app={part.peak['app']:.0f} MB",
@@ -296,82 +251,11 @@ def run_part(
     return part
 
 
-def row(part: Part) -> str:
-    latencies = part.tally.latencies
-    return (
-        f"| {part.name} | {part.users} | {part.messages} | {part.throughput:.1f} | "
-        f"{percentile(latencies, 0.5):.0f} / {percentile(latencies, 0.95):.0f} / "
-        f"{percentile(latencies, 0.99):.0f} | {part.tally.errors} | "
-        f"{part.cpu_ms('rasa'):.0f} / {part.cpu_ms('app'):.0f} | "
-        f"{part.peak['rasa']:.0f} / {part.peak['app']:.0f} |"
-    )
-
-
-def report(parts: dict[str, Part], curve: list[Part], users: int, seconds: float, command: str) -> None:
-    lines = [
-        f"{users} closed-loop citizens for {seconds:.0f} s per part, on one stack started as `make run`",
-        "does (rate limits lifted for the benchmark only). **mix**: conversations through `/api/chat`",
-        "(greeting; a question with tones and one without; a walkthrough from a free-text opening to",
-        "the rating — buttons pressed, the VNeID answer and a fact typed mid-walkthrough; thanks;",
-        'goodbye), a new web sender per conversation. **baseline**: "xin chào" straight to Rasa\'s',
-        "REST channel. CPU is the process tree's CPU time during the part ÷ messages answered.",
-        "",
-        "| Part | Citizens | Messages | msg/s | p50 / p95 / p99 (ms) | Errors | CPU/msg Rasa / app (ms) "
-        "| Peak RSS Rasa / app (MB) |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
-        *(row(part) for part in parts.values()),
-    ]
-    if "mix" in parts:
-        tally = parts["mix"].tally
-        lines += [
-            "",
-            f"Mix: {tally.conversations} whole conversations, {tally.walkthroughs} walkthroughs rated, "
-            f"{tally.strayed} strayed from the script.",
-        ]
-    if "mix" in parts and "baseline" in parts:
-        ratio = parts["mix"].throughput / parts["baseline"].throughput
-        lines.append(f"Mix ÷ baseline throughput: **{ratio:.2f}** (goal ≥ 0.67).")
-    if curve:
-        lines += [
-            "",
-            f"Capacity curve (the mix, {THINK_SECONDS:.0f} s think time between messages, "
-            f"{curve[0].elapsed:.0f} s per point):",
-            "",
-            "| Citizens | msg/s | p50 / p95 / p99 (ms) | Errors |",
-            "| --- | --- | --- | --- |",
-            *(
-                f"| {p.users} | {p.throughput:.1f} | {percentile(p.tally.latencies, 0.5):.0f} / "
-                f"{percentile(p.tally.latencies, 0.95):.0f} / {percentile(p.tally.latencies, 0.99):.0f} "
-                f"| {p.tally.errors} |"
-                for p in curve
-            ),
-        ]
-    write_section("load", "Load: citizens at once against Rasa alone", command, "\n".join(lines))
-
-
 def command_line(argv: list[str] | None) -> str:
     arguments = argv if argv is not None else sys.argv[1:]
     if not arguments:
         return "make bench (.venv/bin/python -m benchmarks.load)"
     return ".venv/bin/python -m benchmarks.load " + " ".join(arguments)
-
-
-def write_profile(parts: list[Part], seconds: float, command: str) -> None:
-    lines = [
-        "py-spy (50 samples/s; threads waiting on a lock, a queue or a selector left out) on the Rasa",
-        f"and the app process while {parts[0].users} citizens ran each part for {seconds:.0f} s. A sample",
-        "counts under every row its stack passes through (rows overlap: SQLAlchemy is inside retrieve",
-        "and save). CPU per message from /proc.",
-    ]
-    for part in parts:
-        lines += [
-            "",
-            f"**{part.name}**: {part.throughput:.1f} msg/s, CPU per message "
-            f"Rasa {part.cpu_ms('rasa'):.0f} ms, app {part.cpu_ms('app'):.0f} ms.",
-            "",
-            *part.profile,
-        ]
-    write_section("profile", "Where a message's CPU goes", command, "\n".join(lines))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -424,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
         if "curve" in wanted:
             for users in args.curve_users:
                 curve.append(run_part(stack, "curve", app_url, users, args.curve_seconds, mix, THINK_SECONDS))
-    report(parts, curve, args.users, args.seconds, command_line(argv))
+    report(parts, curve, args.users, args.seconds, THINK_SECONDS, command_line(argv))
     return 0
 
 

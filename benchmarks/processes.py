@@ -1,47 +1,41 @@
-"""Peak RSS and CPU time of a process and its children, read from /proc (Linux)."""
+"""Peak RSS and CPU time of a process and its children (psutil)."""
 
 from __future__ import annotations
 
-import os
 import threading
-from pathlib import Path
+
+import psutil
 
 
-def tree(pid: int) -> list[int]:
-    """``pid`` and all its descendants."""
-    pids, queue = [], [pid]
-    while queue:
-        current = queue.pop()
-        pids.append(current)
-        for task in Path(f"/proc/{current}/task").glob("*"):
-            try:
-                queue += [int(child) for child in (task / "children").read_text().split()]
-            except OSError:
-                continue
-    return pids
+def _tree(pid: int) -> list[psutil.Process]:
+    """``pid`` and all its descendants still running."""
+    try:
+        process = psutil.Process(pid)
+        return [process, *process.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
 
 
 def _cpu_seconds(pid: int) -> float:
     """User + system CPU time of ``pid``'s whole tree, in seconds."""
-    total = 0
-    for member in tree(pid):
+    total = 0.0
+    for member in _tree(pid):
         try:
-            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            times = member.cpu_times()
+        except psutil.NoSuchProcess:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-    return total / os.sysconf("SC_CLK_TCK")
+        total += times.user + times.system
+    return total
 
 
 def _rss_mb(pid: int) -> float:
     total = 0
-    for member in tree(pid):
+    for member in _tree(pid):
         try:
-            status = Path(f"/proc/{member}/status").read_text()
-        except OSError:
+            total += member.memory_info().rss
+        except psutil.NoSuchProcess:
             continue
-        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
-    return total / 1024
+    return total / 2**20
 
 
 class Watch:

@@ -17,6 +17,7 @@ Writes the section ``bench:search`` of BENCHMARKS.md. Speed is `benchmarks/searc
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 import tempfile
@@ -24,7 +25,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from benchmarks import write_section
-from knowledge.calibration import MAX_FALSE, MAX_WRONG, build_pool, fit_pool, rule_at
+from knowledge.calibration import MAX_FALSE, MAX_WRONG, build_pool, fit_pool, fitting_sets, rule_at
 from knowledge.evaluation import Case, Outcome, read_cases, score
 from knowledge.scope import out_of_scope_examples
 from knowledge.search import Calibration, Candidates, SearchResult, SearchService
@@ -93,24 +94,24 @@ def composition(label: str, cases: list[Case]) -> str:
     )
 
 
-def open_service(settings: KnowledgeSettings, tmp: Path) -> SearchService:
+def open_service(settings: KnowledgeSettings, tmp: Path) -> tuple[SearchService, bool]:
+    """The search over a store imported from the seed and a copy of var/index under ``tmp`` (so
+    nothing under var/ changes); True when that index did not match and was rebuilt."""
     store = Store(f"sqlite:///{tmp / 'knowledge.db'}")
     store.import_seed(load_seed())
     folder = tmp / "index"
     if settings.index_dir.exists():
         shutil.copytree(settings.index_dir, folder)
     service = SearchService(store, resolve_embedder(settings), folder)
-    service.open()
-    return service
+    return service, service.open()
 
 
 def main() -> int:
     settings = KnowledgeSettings()
-    dev = read_cases(settings.search_dev_set)
-    extra = read_cases(settings.search_calibration_set) if settings.search_calibration_set.exists() else []
+    dev, extra = fitting_sets(settings)
     fitting = dev + extra
     test = read_cases(TEST_SET) if TEST_SET.exists() else []
-    service = open_service(settings, Path(tempfile.mkdtemp()))
+    service, _ = open_service(settings, Path(tempfile.mkdtemp()))
 
     pool = build_pool(service, fitting)
     _CANDIDATES.update({row.case.query: row.candidates for row in pool})
@@ -184,8 +185,6 @@ def main() -> int:
 
 
 def _styles(path: Path) -> dict[str, str]:
-    import json
-
     found: dict[str, str] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():

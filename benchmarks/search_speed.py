@@ -22,24 +22,25 @@ from __future__ import annotations
 
 import random
 import resource
-import shutil
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import faiss
 import numpy as np
+import psutil
 
 from benchmarks import write_section
+from benchmarks.search import open_service
 from knowledge.embedder import Embedder
 from knowledge.evaluation import read_cases
 from knowledge.lexical import LexicalIndex
-from knowledge.search import CANDIDATES, SearchService
+from knowledge.search import CANDIDATES
 from knowledge.seed import load_seed
-from knowledge.service import resolve_embedder
 from knowledge.settings import KnowledgeSettings
 from knowledge.store import Entry, Store
 from knowledge.text import clean, normalize
@@ -49,6 +50,7 @@ BIG_QUERIES = 200
 EDITS = 20
 ENCODER_STEP = 4  # every 4th dev-set query for the encoder comparison
 BIG_EDITS = 3
+T = TypeVar("T")
 COMMAND = ".venv/bin/python -m benchmarks.search_speed (make bench)"
 
 
@@ -58,7 +60,7 @@ def percentiles(timings: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))]
 
 
-def timed(run: Callable[[str], object], queries: list[str]) -> tuple[float, float]:
+def timed(run: Callable[[T], object], queries: Sequence[T]) -> tuple[float, float]:
     timings = []
     for query in queries:
         started = time.perf_counter()
@@ -78,8 +80,7 @@ def peak_mb() -> float:
 
 def held_mb() -> float:
     """Resident memory now (the peak only ever grows)."""
-    pages = int(Path("/proc/self/statm").read_text().split()[1])
-    return pages * resource.getpagesize() / 2**20
+    return psutil.Process().memory_info().rss / 2**20
 
 
 def edit_then_query(index: LexicalIndex, edits: list[tuple[str, tuple[str, ...]]], query: str) -> list[float]:
@@ -133,17 +134,11 @@ def encoder_variants(embedder: Embedder, queries: list[str]) -> list[str]:
     return lines
 
 
-def real_size(
-    settings: KnowledgeSettings, entries: list[Entry], store: Store, queries: list[str]
-) -> list[str]:
-    embedder = resolve_embedder(settings)
+def real_size(settings: KnowledgeSettings, queries: list[str]) -> list[str]:
+    service, rebuilt = open_service(settings, Path(tempfile.mkdtemp()))
+    entries, embedder = service.store.entries(), service.embedder
     if embedder is None:
         return ["- real size: no embedder configured (EMBEDDING_MODEL=none); hybrid search not timed"]
-    folder = Path(tempfile.mkdtemp()) / "index"
-    if settings.index_dir.exists():
-        shutil.copytree(settings.index_dir, folder)
-    service = SearchService(store, embedder, folder)
-    rebuilt = service.open()
     for query in queries[:20]:  # warm-up: model loaded, lexical engine built, caches filled
         service.search(query, k=5)
     assert service._dense is not None
@@ -224,12 +219,7 @@ def big_dense(dimension: int, count: int) -> str:
     held = held_mb() - held_before
     queries = rng.standard_normal((BIG_QUERIES, dimension)).astype("float32")
     queries /= np.linalg.norm(queries, axis=1, keepdims=True)
-    timings = []
-    for vector in queries:
-        started = time.perf_counter()
-        index.search(vector[None, :], CANDIDATES * 4)
-        timings.append((time.perf_counter() - started) * 1000)
-    query50, query95 = percentiles(timings)
+    query50, query95 = timed(lambda vector: index.search(vector[None, :], CANDIDATES * 4), list(queries))
     return (
         f"| FAISS flat, {dimension} dimensions | {built:.1f} s | held +{held:.0f} MB"
         f" | {query50:.1f} ms | {query95:.1f} ms |"
@@ -253,7 +243,7 @@ def main() -> int:
         *big_lexical(texts, queries[:BIG_QUERIES]),
         big_dense(384, SYNTHETIC),
     ]
-    lines = [*real_size(settings, entries, store, queries), "", *big]
+    lines = [*real_size(settings, queries), "", *big]
     write_section("search-speed", "Knowledge search speed", COMMAND, "\n".join(lines))
     return 0
 

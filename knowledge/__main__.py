@@ -28,7 +28,7 @@ def _print(data: object) -> None:
 
 
 def cmd_index(settings: KnowledgeSettings, args: argparse.Namespace) -> int:
-    from knowledge.calibration import fit
+    from knowledge.calibration import fit, fitting_sets
     from knowledge.service import ensure_tuned_model, open_service
 
     started = time.perf_counter()
@@ -36,11 +36,9 @@ def cmd_index(settings: KnowledgeSettings, args: argparse.Namespace) -> int:
         ensure_tuned_model(settings)
     service, rebuilt = open_service(settings)
     report = {"entries": len(service.store.entries()), "rebuilt": rebuilt, "manifest": service.manifest()}
-    if settings.search_dev_set.exists():
-        cases = read_cases(settings.search_dev_set)
-        if settings.search_calibration_set.exists():
-            cases += read_cases(settings.search_calibration_set)
-        result = fit(service, cases)
+    dev, calibration = fitting_sets(settings)
+    if dev:
+        result = fit(service, dev + calibration)
         result.calibration.save(settings.index_dir / "calibration.json")
         report["calibration"] = result.calibration.__dict__
         report["dev_set"] = result.metrics

@@ -17,10 +17,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 
-from knowledge.evaluation import Case, Outcome, score
+from knowledge.evaluation import Case, Outcome, read_cases, score
 from knowledge.scope import ScopeModel, out_of_scope_examples
 from knowledge.search import Calibration, Candidates, SearchService, Signals
+from knowledge.settings import KnowledgeSettings
 from knowledge.text import normalize
 
 WEIGHTS = tuple(round(0.1 * i, 1) for i in range(11))
@@ -30,6 +32,16 @@ MAX_FALSE = 0.03  # out-of-scope questions answered
 FOLDS = 5
 CONFIDENCES = tuple(round(0.3 + 0.0125 * i, 4) for i in range(53))  # 0.3 … 0.95
 REGULARISATION = 1.0  # the answer model's C
+
+
+def fitting_sets(settings: KnowledgeSettings) -> tuple[list[Case], list[Case]]:
+    """What `make index` fits on: the development set and the calibration set (each empty when
+    its file is absent). The held-out test set is never among them."""
+
+    def read(path: Path) -> list[Case]:
+        return read_cases(path) if path.exists() else []
+
+    return read(settings.search_dev_set), read(settings.search_calibration_set)
 
 
 @dataclass(frozen=True)
@@ -110,10 +122,8 @@ def _signals(service: SearchService, row: Row, calibration: Calibration) -> Sign
 
 
 def _outcome(service: SearchService, row: Row, calibration: Calibration) -> Outcome:
-    weight = calibration.weight_for(row.case.query)
-    scored = service.score_all(row.candidates, weight)
-    ranked = service.rank(row.candidates, weight)
-    signals = service.signals_with(row.scope, row.case.query, row.candidates, scored)
+    ranked = service.rank(row.candidates, calibration.weight_for(row.case.query))
+    signals = _signals(service, row, calibration)
     slugs = [entry.slug for entry, _ in ranked]
     return Outcome(slugs=slugs, answered=slugs[0] if calibration.answers(ranked, signals) else None)
 
@@ -184,9 +194,10 @@ def fit_answer_model(service: SearchService, pool: Pool, base: Calibration) -> t
     import numpy as np
     from sklearn.model_selection import GroupKFold
 
-    rows = [row for row in pool if service.rank(row.candidates, base.weight_for(row.case.query))]
+    ranked = [(row, service.rank(row.candidates, base.weight_for(row.case.query))) for row in pool]
+    rows = [row for row, found in ranked if found]
+    tops = [found[0][0].slug for _, found in ranked if found]
     features = np.array([_signals(service, row, base).features() for row in rows])
-    tops = [service.rank(row.candidates, base.weight_for(row.case.query))[0][0].slug for row in rows]
     right = [row.case.expected == top for row, top in zip(rows, tops, strict=True)]
     labels = np.array(right, dtype=int)
     groups = [row.group for row in rows]

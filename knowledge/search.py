@@ -89,6 +89,14 @@ def _one_per_slug(scored: list[tuple[Entry, float]]) -> list[tuple[Entry, float]
     return ranked
 
 
+def _answer(entry: Entry, score: float) -> Answer:
+    return Answer(entry.id, entry.slug, entry.question, round(score, 4), entry.answer, entry.source)
+
+
+def _hits(ranked: list[tuple[Entry, float]]) -> list[Hit]:
+    return [Hit(entry.id, entry.slug, entry.question, round(score, 4)) for entry, score in ranked]
+
+
 class SearchService(LiveEdits):
     def __init__(
         self,
@@ -172,9 +180,11 @@ class SearchService(LiveEdits):
         with self._lock:
             lexical = dict(self._lexical.search(query, limit))
             dense = dict(self._dense.search(query, limit)) if self._dense is not None else {}
+        # In the rankers' order (lexical, then dense), not a set's: equal fused scores then keep
+        # the same order in every process (a set's order changes with the hash seed).
         return {
             entry_id: (lexical.get(entry_id, 0.0), dense.get(entry_id, 0.0))
-            for entry_id in {*lexical, *dense}
+            for entry_id in dict.fromkeys([*lexical, *dense])
         }
 
     def score_all(self, candidates: Candidates, dense_weight: float) -> list[tuple[Entry, float]]:
@@ -242,9 +252,9 @@ class SearchService(LiveEdits):
             return None
         entry, score = inside
         ranked = _one_per_slug([inside, *scored])[: max(k, 1)]
-        answer = Answer(entry.id, entry.slug, entry.question, round(score, 4), entry.answer, entry.source)
-        hits = [Hit(e.id, e.slug, e.question, round(s, 4)) for e, s in ranked]
-        return SearchResult(answer=answer, hits=hits, related=self._related(entry, scored, related))
+        return SearchResult(
+            answer=_answer(entry, score), hits=_hits(ranked), related=self._related(entry, scored, related)
+        )
 
     def try_question(self, query: str, k: int = 5) -> Trial:
         """What the bot would answer to ``query`` (as ``search``), with the top ``k`` entries'
@@ -280,12 +290,13 @@ class SearchService(LiveEdits):
     ) -> SearchResult:
         calibration = self.calibration
         ranked = _one_per_slug(scored)[: max(k, 1)]
-        hits = [Hit(e.id, e.slug, e.question, round(score, 4)) for e, score in ranked]
+        hits = _hits(ranked)
         if not calibration.answers(ranked, signals):
             return SearchResult(answer=None, hits=hits, in_scope=signals.scope >= calibration.scope_threshold)
         best, score = ranked[0]
-        answer = Answer(best.id, best.slug, best.question, round(score, 4), best.answer, best.source)
-        return SearchResult(answer=answer, hits=hits, related=self._related(best, scored, related))
+        return SearchResult(
+            answer=_answer(best, score), hits=hits, related=self._related(best, scored, related)
+        )
 
     def answer_entry(self, entry_id: str, related: int = 2) -> SearchResult | None:
         """One entry as the answer (a topic button pressed names it by id); None when it is not
@@ -294,9 +305,9 @@ class SearchService(LiveEdits):
             entry = self._entries.get(entry_id)
         if entry is None or not entry.valid_on(self.today()):
             return None
-        answer = Answer(entry.id, entry.slug, entry.question, 1.0, entry.answer, entry.source)
-        hit = Hit(entry.id, entry.slug, entry.question, 1.0)
-        return SearchResult(answer=answer, hits=[hit], related=self._related(entry, [], related))
+        return SearchResult(
+            answer=_answer(entry, 1.0), hits=_hits([(entry, 1.0)]), related=self._related(entry, [], related)
+        )
 
     def _related(self, best: Entry, scored: list[tuple[Entry, float]], limit: int) -> list[Hit]:
         """Other questions of the answer's topic: those closest to the query first."""

@@ -8,8 +8,7 @@ from datetime import date
 
 import pytest
 
-from knowledge.calibration import MAX_FALSE, MAX_WRONG, fit
-from knowledge.evaluation import read_cases
+from knowledge.calibration import MAX_FALSE, MAX_WRONG, fit, fitting_sets
 from knowledge.results import FEATURES
 from knowledge.scope import ScopeModel, out_of_scope_examples
 from knowledge.search import Calibration
@@ -26,8 +25,8 @@ def service(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def fitted(service):
-    settings = KnowledgeSettings()
-    return fit(service, read_cases(settings.search_dev_set) + read_cases(settings.search_calibration_set))
+    dev, calibration = fitting_sets(KnowledgeSettings())
+    return fit(service, dev + calibration)
 
 
 def test_the_out_of_scope_model_learns_the_content_against_the_examples(service):
